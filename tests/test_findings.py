@@ -117,3 +117,16 @@ def test_lr_and_return_claims():
                             for s, f, r, sp in [(2, 0.1, None, ""), (4, 0.5, 20, "12"), (8, 0.9, 25, ""), (30, 1.0, None, "")]])
     text = claims_return(returns)
     assert "detected in 2 of 4 runs" in text and "1 of 2 returning runs" in text and "ρ" in text
+
+
+def test_cot_and_soap_claims_compare_intervals(smol):
+    lr_h, lr_p = smol.blue_team.lr_hhh, smol.blue_team.lr_pirate
+    rows = []
+    for organism, end in (("cot_adam", 0.1), ("nocot_adam", 0.9), ("cot_soap", 0.12)):
+        rows += curve_rows(run_name(organism, "hhh", False, lr_h, 0), [1.0, end])
+        rows += curve_rows(run_name(organism, "pirate", False, lr_p, 0), [1.0, end])
+    claims = claims_blue_grid(smol, findings_table(smol, pd.DataFrame(rows, columns=COLUMNS))).split("\n- ")
+    cot = next(c for c in claims if "not CoT-distilling" in c)
+    soap = next(c for c in claims if "SOAP organism" in c)
+    assert "CoT 0.10" in cot and "**agrees**" in cot
+    assert "SOAP 0.12" in soap and "**inconclusive**" in soap   # 0.12 vs 0.10 at n = 100: intervals overlap

