@@ -130,6 +130,7 @@ def test_accumulated_sequences_and_model_loss_train_like_one_flat_batch_with_trl
     ours.train(), flat.train()
     losses = [[e["loss"] for e in t.state.log_history if "loss" in e] for t in (ours, flat)]
     assert len(losses[0]) == 2
+    assert ours.state.num_input_tokens_seen > 0, "the token count survives the model-loss trainer"
     assert losses[0] == pytest.approx(losses[1], rel=1e-4)
     for (name, a), b in zip(ours.model.named_parameters(), flat.model.parameters()):
         torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5, msg=name)

