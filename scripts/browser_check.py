@@ -146,7 +146,7 @@ def main() -> int:
         facts["traceback_shown"] = "Traceback" in text or "Error" in driver.execute_script(
             "return [...document.querySelectorAll('[data-mime-type=\"application/vnd.jupyter.stderr\"]')]"
             ".map(e => e.innerText).join(' ')")
-        facts["log_summary_lines"] = [line for line in text.splitlines() if " log lines" in line and "->" in line]
+        facts["log_summary_lines"] = [line for line in text.splitlines() if "log lines" in line and "logs/" in line]
         facts["profile_tiny_in_effect"] = any("/tiny/" in line for line in facts["log_summary_lines"])
         facts["progress_widgets"] = len(driver.find_elements(By.CSS_SELECTOR, ".jp-OutputArea .widget-progress, "
                                                                            ".jp-OutputArea .jupyter-widgets progress, "

@@ -1,6 +1,7 @@
 """All six notebooks run headless on `tiny`, each drawing exactly the figures the map gives it; the write-up fills."""
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -42,6 +43,9 @@ def test_every_notebook_runs_on_tiny_and_draws_its_figures(tmp_path, monkeypatch
         written = {Path(name).stem for name, mtime in after_t.items() if before_t.get(name) != mtime}
         assert drawn == set(FIGURES[notebook.stem]), notebook.stem
         assert written == set(TABLES[notebook.stem]), notebook.stem
+        executed = json.loads((tmp_path / notebook.name).read_text())
+        images = [o for c in executed["cells"] for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+        assert len(images) == len(FIGURES[notebook.stem]), f"{notebook.stem}: each figure embedded once"
     # A second pass with nothing new re-plots from the results files: no training, no evaluation.
     trained = {p: p.stat().st_mtime for p in runs.glob("tiny/**/*.safetensors")}
     results = {p: p.stat().st_size for p in runs.glob("tiny/results/*.csv")}

