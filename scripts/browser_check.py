@@ -94,6 +94,7 @@ def main() -> int:
     parser.add_argument("--cells", type=int, default=0, help="code cells to run (0: all)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
+    from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
@@ -102,7 +103,7 @@ def main() -> int:
     facts: dict = {"url": f"http://127.0.0.1:{port}/lab"}
     driver = browser(args.out / "chromium-profile")
     try:
-        driver.get(f"http://127.0.0.1:{port}/lab/tree?token={token}")
+        driver.get(f"http://127.0.0.1:{port}/lab?token={token}")
         wait_for(driver, ".jp-DirListing-item")
         time.sleep(2)
         names = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".jp-DirListing-itemName")]
@@ -120,17 +121,18 @@ def main() -> int:
 
         code_cells = len(driver.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-CodeCell"))
         to_run = args.cells or code_cells
-        first = driver.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell")[0]
-        first.click()
-        body = driver.find_element(By.CSS_SELECTOR, "body")
-        body.send_keys(Keys.ESCAPE)  # command mode: Shift+Enter runs and moves on
+        for button in driver.find_elements(By.XPATH, "//button[normalize-space()='No']"):
+            button.click()  # the "Jupyter news?" toast covers part of the page
+        driver.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell")[0].click()
+        keys = ActionChains(driver)
+        keys.send_keys(Keys.ESCAPE).perform()  # command mode: Shift+Enter runs the cell and moves on
         ran = 0
         started = time.time()
         cells = len(driver.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell"))
         for _ in range(cells):
             active = driver.find_element(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell.jp-mod-active")
             is_code = "jp-CodeCell" in active.get_attribute("class")
-            body.send_keys(Keys.SHIFT, Keys.ENTER)
+            ActionChains(driver).key_down(Keys.SHIFT).send_keys(Keys.ENTER).key_up(Keys.SHIFT).perform()
             if is_code:
                 ran += 1
                 time.sleep(0.5)
