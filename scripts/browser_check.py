@@ -112,9 +112,10 @@ def main() -> int:
     port, token = free_port(), secrets.token_hex(16)
     lab = start_lab(port, token, args.make_arg, args.runs)
     facts: dict = {"url": f"http://127.0.0.1:{port}/lab"}
+    shutil.rmtree(args.out / "chromium-profile", ignore_errors=True)
     driver = browser(args.out / "chromium-profile")
     try:
-        driver.get(f"http://127.0.0.1:{port}/lab?token={token}")
+        driver.get(f"http://127.0.0.1:{port}/lab?reset&token={token}")  # reset: no remembered folder or tabs
         wait_for(driver, ".jp-DirListing-item")
         time.sleep(2)
         names = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".jp-DirListing-itemName")]
@@ -137,7 +138,7 @@ def main() -> int:
         driver.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell")[0].click()
         keys = ActionChains(driver)
         keys.send_keys(Keys.ESCAPE).perform()  # command mode: Shift+Enter runs the cell and moves on
-        ran = 0
+        ran, seen = 0, []  # the notebook renders only the cells in view: collect their text as they pass
         started = time.time()
         cells = len(driver.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell"))
         for _ in range(cells):
@@ -148,18 +149,17 @@ def main() -> int:
                 ran += 1
                 time.sleep(0.5)
                 kernel_idle(driver)
+                seen.append(driver.execute_script("return document.querySelector('.jp-Notebook').innerText"))
                 if ran == 3:
                     driver.save_screenshot(str(args.out / "3_first_cells_run.png"))
                 if ran >= to_run:
                     break
         facts["code_cells_run"] = ran
         facts["run_seconds"] = round(time.time() - started, 1)
-        text = driver.execute_script("return document.querySelector('.jp-Notebook').innerText")
+        text = "\n".join(seen)
         facts["tqdm_warning_shown"] = "TqdmWarning" in text
-        facts["traceback_shown"] = "Traceback" in text or "Error" in driver.execute_script(
-            "return [...document.querySelectorAll('[data-mime-type=\"application/vnd.jupyter.stderr\"]')]"
-            ".map(e => e.innerText).join(' ')")
-        facts["log_summary_lines"] = [line for line in text.splitlines() if "log lines" in line and "logs/" in line]
+        facts["traceback_shown"] = "Traceback" in text or "WrongKernel" in text
+        facts["log_summary_lines"] = sorted({line for line in text.splitlines() if "log lines" in line and "logs/" in line})
         facts["profile_tiny_in_effect"] = any("/tiny/" in line for line in facts["log_summary_lines"])
         facts["progress_widgets"] = len(driver.find_elements(By.CSS_SELECTOR, ".jp-OutputArea .widget-progress, "
                                                                            ".jp-OutputArea .jupyter-widgets progress, "
