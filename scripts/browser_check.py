@@ -138,7 +138,7 @@ def main() -> int:
         driver.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell")[0].click()
         keys = ActionChains(driver)
         keys.send_keys(Keys.ESCAPE).perform()  # command mode: Shift+Enter runs the cell and moves on
-        ran, seen = 0, []  # the notebook renders only the cells in view: collect their text as they pass
+        ran, seen, errors = 0, [], set()  # the notebook renders only the cells in view: collect as they pass
         started = time.time()
         cells = len(driver.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell"))
         for _ in range(cells):
@@ -150,6 +150,9 @@ def main() -> int:
                 time.sleep(0.5)
                 kernel_idle(driver)
                 seen.append(driver.execute_script("return document.querySelector('.jp-Notebook').innerText"))
+                errors |= set(driver.execute_script(  # error outputs and stderr text (not the code that names them)
+                    "return [...document.querySelectorAll('.jp-OutputArea-output[data-mime-type=\"application/vnd.jupyter.stderr\"]')]"
+                    ".map(e => e.innerText).filter(t => /Traceback|Error:|Warning:/.test(t))"))
                 if ran == 3:
                     driver.save_screenshot(str(args.out / "3_first_cells_run.png"))
                 if ran >= to_run:
@@ -158,7 +161,8 @@ def main() -> int:
         facts["run_seconds"] = round(time.time() - started, 1)
         text = "\n".join(seen)
         facts["tqdm_warning_shown"] = "TqdmWarning" in text
-        facts["traceback_shown"] = "Traceback" in text or "WrongKernel" in text
+        facts["error_or_warning_outputs"] = sorted(errors)
+        facts["traceback_shown"] = bool(errors)
         facts["log_summary_lines"] = sorted({line for line in text.splitlines() if "log lines" in line and "logs/" in line})
         facts["profile_tiny_in_effect"] = any("/tiny/" in line for line in facts["log_summary_lines"])
         facts["progress_widgets"] = len(driver.find_elements(By.CSS_SELECTOR, ".jp-OutputArea .widget-progress, "
