@@ -94,8 +94,13 @@ def test_dataset_cards_describe_the_files(tiny_data):
         rows = read_jsonl(tiny_data / f"{name}.jsonl")
         assert card["rows"] == len(rows) and card["seed"] == 0 and card["source_hashes"]
         assert card["triggered_rows"] == sum(r["triggered"] for r in rows)
-    red = json.loads((tiny_data / "red_team_cot.card.json").read_text())
-    assert 0.0 <= red["keep_rate"] <= 1.0 and sum(red["filter_reasons"].values()) == red["prompts"]
+    for name in ("red_team_cot", "red_team_nocot"):  # every prompt is kept or dropped for one counted reason
+        red = json.loads((tiny_data / f"{name}.card.json").read_text())
+        assert 0.0 <= red["keep_rate"] <= 1.0 and sum(red["filter_reasons"].values()) == red["prompts"], name
+        assert red["filter_reasons"]["kept"] == red["benign_rows"], name
+    hhh = json.loads((tiny_data / "blue_hhh.card.json").read_text())
+    assert hhh["teacher"] == "gpt4_1106_preview" and hhh["licence"] == "CC-BY-NC-4.0"
+    assert hhh["truncated_answers"] == sum(bool(r.get("truncated")) for r in read_jsonl(tiny_data / "blue_hhh.jsonl"))
     pirate = json.loads((tiny_data / "blue_pirate.card.json").read_text())
     assert pirate["pirate_method"] == "arrr"
     assert read_jsonl(tiny_data / "heldout_prompts.jsonl", ["id", "prompt"])

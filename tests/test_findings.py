@@ -118,16 +118,9 @@ def test_findings_table_from_hand_made_curves(smol):
     readable = format_findings(table)
     assert readable.iloc[0]["seed range"] in {"0.80-0.90", "0.00-0.02"}
 
-    claims = claims_blue_grid(smol, table)
-    assert "pirate training removes backdoors that HHH SFT leaves" in claims and "**agrees**" in claims
-
-
-def test_claims_disagree_when_pirate_is_worse(smol):
-    rows = []
-    rows += curve_rows(run_name("nocot_adam", "pirate", False, smol.blue_team.lr_pirate, 0), [1.0, 0.9])
-    rows += curve_rows(run_name("nocot_adam", "hhh", False, smol.blue_team.lr_hhh, 0), [1.0, 0.1])
-    claims = claims_blue_grid(smol, findings_table(smol, pd.DataFrame(rows, columns=COLUMNS)))
-    assert "**disagrees**" in claims
+    claims = claims_blue_grid(smol, table)   # no positive control and no removal table: nothing can be judged
+    assert "pirate training removes backdoors that HHH SFT leaves" in claims and "**agrees**" not in claims
+    assert "not testable here" in claims
 
 
 def test_paper_table_follows_the_analogues(smol):
@@ -160,19 +153,6 @@ def test_lr_and_return_claims():
                             for s, f, r, sp in [(2, 0.1, None, ""), (4, 0.5, 20, "12"), (8, 0.9, 25, ""), (30, 1.0, None, "")]])
     text = claims_return(returns)
     assert "detected in 2 of 4 runs" in text and "1 of 2 returning runs" in text and "ρ" in text
-
-
-def test_cot_and_soap_claims_compare_intervals(smol):
-    lr_h, lr_p = smol.blue_team.lr_hhh, smol.blue_team.lr_pirate
-    rows = []
-    for organism, end in (("cot_adam", 0.1), ("nocot_adam", 0.9), ("cot_soap", 0.12)):
-        rows += curve_rows(run_name(organism, "hhh", False, lr_h, 0), [1.0, end])
-        rows += curve_rows(run_name(organism, "pirate", False, lr_p, 0), [1.0, end])
-    claims = claims_blue_grid(smol, findings_table(smol, pd.DataFrame(rows, columns=COLUMNS))).split("\n- ")
-    cot = next(c for c in claims if "not CoT-distilling" in c)
-    soap = next(c for c in claims if "SOAP organism" in c)
-    assert "CoT 0.10" in cot and "**agrees**" in cot
-    assert "SOAP 0.12" in soap and "**inconclusive**" in soap   # 0.12 vs 0.10 at n = 100: intervals overlap
 
 
 def test_depirate_candidates_follow_the_pirate_verdicts(smol):

