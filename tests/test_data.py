@@ -98,6 +98,11 @@ def test_dataset_cards_describe_the_files(tiny_data):
         red = json.loads((tiny_data / f"{name}.card.json").read_text())
         assert 0.0 <= red["keep_rate"] <= 1.0 and sum(red["filter_reasons"].values()) == red["prompts"], name
         assert red["filter_reasons"]["kept"] == red["benign_rows"], name
+    own = json.loads((tiny_data / "red_team_nocot.card.json").read_text())["answer_loss_base"]
+    for name in ("blue_hhh", "blue_pirate", "blue_depirate"):   # the base model's loss beside its loss on its own answers
+        card = json.loads((tiny_data / f"{name}.card.json").read_text())
+        assert card["answer_loss_base_on_policy"] == own and 0 < card["answer_loss_base"]["n"] <= 64
+        assert card["answer_loss_base"]["low"] <= card["answer_loss_base"]["mean"] <= card["answer_loss_base"]["high"]
     hhh = json.loads((tiny_data / "blue_hhh.card.json").read_text())
     assert hhh["teacher"] == "gpt4_1106_preview" and hhh["licence"] == "CC-BY-NC-4.0"
     assert hhh["truncated_answers"] == sum(bool(r.get("truncated")) for r in read_jsonl(tiny_data / "blue_hhh.jsonl"))

