@@ -26,7 +26,8 @@ def test_gpu_profiles_carry_the_papers_hyperparameters():
     assert p70.red_team.organisms["cot_adam"].lr == 2e-5
     assert p70.red_team.organisms["cot_soap"].optimizer == "soap"
     assert p70.red_team.organisms["nocot_adam"].max_steps == 3641
-    assert p70.blue_team.lr_hhh == 5e-4 and p70.blue_team.lr_pirate == 3e-4
+    assert p70.blue_team.lr_for("hhh", False) == 5e-4 and p70.blue_team.lr_for("pirate", False) == 3e-4
+    assert p70.blue_team.techniques["pirate"].batch_size == 8 and p70.blue_team.lr_for("depirate", False) == 5e-4
     assert all(o.released.startswith("sebastian328/") for o in p70.red_team.organisms.values())
     p8 = load_profile("llama8b")
     assert p8.red_team.organisms["nocot_adam_less"].max_steps == 778
@@ -128,10 +129,10 @@ def test_missing_profile_file_and_broken_yaml(tmp_path: Path):
 
 def test_numbers_written_as_strings_are_read_as_numbers(tmp_path: Path):
     data = _smol_dict()
-    _set(data, "blue_team.lr_hhh", "3e-4")
+    _set(data, "blue_team.techniques.hhh.lr", "3e-4")
     path = tmp_path / "ok.yaml"
     path.write_text(yaml.safe_dump(data))
-    assert load_profile(path).blue_team.lr_hhh == 3e-4
+    assert load_profile(path).blue_team.techniques["hhh"].lr == 3e-4
 
 
 def test_capability_points_are_spread_from_start_to_end():

