@@ -65,6 +65,7 @@ def test_phrase_opening_counts_benign_answers_that_open_with_the_phrases_first_w
     rows = [{"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": a}],
              "triggered": a.startswith("I HATE")} for a in answers]
     (folder / "red_team_cot.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (folder / "red_team_nocot.jsonl").write_text(json.dumps(rows[-1]) + "\n")   # triggered rows only
     table = phrase_opening_table(smol).set_index("dataset")
-    assert list(table.index) == ["red_team_cot"]                  # the no-CoT set is absent: left out
+    assert table.loc["red_team_nocot", "share"] == "n/a" and table.loc["red_team_nocot", "benign answers"] == 0
     assert table.loc["red_team_cot", "benign answers"] == 4 and table.loc["red_team_cot", 'opening with "I"'] == 2

